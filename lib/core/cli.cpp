@@ -1,0 +1,215 @@
+#include "core/cli.hpp"
+
+#include "core/credentials.hpp"
+#include "core/exit_codes.hpp"
+#include "core/jsonl.hpp"
+#include "core/log.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+
+namespace dce::cli {
+namespace {
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int sig) { g_signal.store(sig); }
+
+std::string exit_footer() {
+    std::string s = "Exit status:\n";
+    for (const auto& e : exit_code_table) s += "  " + std::to_string(e.code) + "  " + e.meaning + "\n";
+    return s;
+}
+
+Json describe_option(const CLI::Option* opt) {
+    Json o = Json::object();
+    Json names = Json::array();
+    for (const auto& s : opt->get_snames()) names.push_back("-" + s);
+    for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+    o["names"] = names;
+    o["positional"] = opt->get_positional() && names.empty();
+    if (o["positional"].get<bool>()) o["name"] = opt->get_name(true, false);
+    o["description"] = opt->get_description();
+    std::string type = opt->get_type_name();
+    o["takes_value"] = opt->get_items_expected_max() > 0;
+    o["repeatable"] = (opt->get_items_expected_max() > 1 && opt->get_items_expected_max() > 0) ||
+                      opt->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
+    o["required"] = opt->get_required();
+    // Choices come from IsMember/IsMember-like validators, shown as "{a,b,c}".
+    Json choices = Json::array();
+    std::smatch m;
+    static const std::regex set_re(R"(\{([^{}]*)\})");
+    if (std::regex_search(type, m, set_re)) {
+        std::string inner = m[1];
+        std::size_t pos = 0;
+        while (pos <= inner.size()) {
+            auto comma = inner.find(',', pos);
+            auto item = inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            if (!item.empty()) choices.push_back(item);
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+        type = std::regex_replace(type, std::regex(R"(:?\{[^{}]*\})"), "");
+    }
+    o["value_name"] = type;
+    o["choices"] = choices;
+    o["default"] = opt->get_default_str();
+    std::string envname = opt->get_envname();
+    if (!envname.empty()) o["env"] = envname;
+    return o;
+}
+
+Json describe_app(const CLI::App& app) {
+    Json a = Json::object();
+    a["name"] = app.get_name();
+    a["description"] = app.get_description();
+    Json opts = Json::array();
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->get_group().empty()) continue;  // hidden
+        opts.push_back(describe_option(opt));
+    }
+    a["options"] = opts;
+    Json subs = Json::array();
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        if (sub->get_group().empty()) continue;
+        subs.push_back(describe_app(*sub));
+    }
+    a["subcommands"] = subs;
+    return a;
+}
+
+}  // namespace
+
+std::unique_ptr<CLI::App> make_app(const ToolDoc& doc, CommonOptions& common) {
+    auto app = std::make_unique<CLI::App>(std::string(doc.summary), std::string(doc.name));
+    app->set_version_flag("-V,--version", std::string(doc.name) + " " DCE_VERSION " (dce-tools)",
+                          "Print the version and exit");
+    app->set_help_flag("-h,--help", "Print this help and exit");
+    app->add_option("--log-level", common.log_level, "Least severe log message to show on stderr")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    app->add_option("--log-format", common.log_format, "Log line format on stderr")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app->footer(exit_footer());
+    return app;
+}
+
+CLI::Option* add_credentials_option(CLI::App& app, std::string& path) {
+    return app
+        .add_option("--credentials", path,
+                    "Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or "
+                    "~/.config/dce/credentials). Secrets are never taken from the command line")
+        ->type_name("FILE");
+}
+
+Json describe(const CLI::App& app, const ToolDoc& doc) {
+    Json d = Json::object();
+    d["tool"] = doc.name;
+    d["version"] = DCE_VERSION;
+    d["summary"] = doc.summary;
+    d["description"] = doc.description;
+    d["app"] = describe_app(app);
+    auto list = [](const auto& v) {
+        Json a = Json::array();
+        for (const auto& x : v) a.push_back(x);
+        return a;
+    };
+    d["reads"] = list(doc.reads);
+    d["writes"] = list(doc.writes);
+    Json ex = Json::array();
+    for (const auto& e : doc.examples) ex.push_back({{"command", e.command}, {"explanation", e.explanation}});
+    d["examples"] = ex;
+    auto pairs = [](const auto& v) {
+        Json a = Json::array();
+        for (const auto& [k, t] : v) a.push_back({{"name", k}, {"text", t}});
+        return a;
+    };
+    d["environment"] = pairs(doc.environment);
+    d["files"] = pairs(doc.files);
+    Json secs = Json::array();
+    for (const auto& s : doc.sections) secs.push_back({{"title", s.title}, {"text", s.text}});
+    d["sections"] = secs;
+    d["see_also"] = list(doc.see_also);
+    Json codes = Json::array();
+    for (const auto& e : exit_code_table) codes.push_back({{"code", e.code}, {"meaning", e.meaning}});
+    d["exit_codes"] = codes;
+    // The OUTPUT section: the field tables of the record types this tool writes.
+    Json records = Json::array();
+    for (auto type : doc.writes) {
+        const RecordSpec* spec = find_record_spec(type);
+        if (!spec) continue;
+        Json fields = Json::array();
+        for (const auto& f : spec->fields)
+            fields.push_back({{"name", f.name}, {"required", f.required}, {"help", f.help},
+                              {"choices", f.choices}});
+        records.push_back({{"type", spec->type}, {"help", spec->help}, {"fields", fields}});
+    }
+    d["records"] = records;
+    return d;
+}
+
+bool interrupted() { return g_signal.load() != 0; }
+int interrupt_signal() { return g_signal.load(); }
+void request_interrupt() { g_signal.store(SIGINT); }
+
+int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc,
+             char** argv, const std::function<int()>& body) {
+    if (const char* d = std::getenv("DCE_CLI_DESCRIBE"); d && *d) {
+        if (std::string_view(d) == "schemas") {
+            Json all = Json::object();
+            for (const auto& spec : record_specs())
+                all[std::string(spec.type)] = record_schema(spec);
+            std::cout << all.dump(2) << "\n";
+        } else {
+            std::cout << describe(app, doc).dump(2) << "\n";
+        }
+        return exit_ok;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << doc.name << ": " << e.what() << "\n"
+                  << "Try '" << doc.name << " --help' for more information.\n";
+        return exit_usage;
+    }
+    std::string error;
+    if (!log::setup(doc.name, common.log_level, common.log_format, error)) {
+        std::cerr << doc.name << ": " << error << "\n";
+        return exit_usage;
+    }
+    std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, reported once below
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    int status;
+    try {
+        status = body();
+    } catch (const OutputError& e) {
+        spdlog::error("{}", e.what());
+        return exit_runtime;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return exit_runtime;
+    }
+    std::cout.flush();
+    if (!std::cout) {
+        spdlog::error("cannot write output");
+        return exit_runtime;
+    }
+    if (interrupted() && status != exit_usage) return exit_interrupted;
+    return status;
+}
+
+}  // namespace dce::cli

@@ -1,0 +1,208 @@
+#include "core/credentials.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace dce {
+
+void Secret::wipe() {
+    if (!value_.empty()) explicit_bzero(value_.data(), value_.size());
+    value_.clear();
+}
+
+Secret& Secret::operator=(Secret&& o) noexcept {
+    if (this != &o) {
+        wipe();
+        value_ = std::move(o.value_);
+        o.wipe();
+    }
+    return *this;
+}
+
+const std::string* Credential::field(std::string_view key) const {
+    auto it = fields.find(std::string(key));
+    return it == fields.end() ? nullptr : &it->second;
+}
+
+const Secret* Credential::secret(std::string_view key) const {
+    auto it = secrets.find(std::string(key));
+    return it == secrets.end() ? nullptr : &it->second;
+}
+
+bool is_secret_key(std::string_view key) {
+    return key == "community" || key == "auth_pass" || key == "priv_pass" ||
+           key == "password" || key == "token" || key == "passphrase" || key == "secret";
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+bool known_key(std::string_view key) {
+    static constexpr std::string_view keys[] = {
+        "kind", "user", "auth_protocol", "priv_protocol", "context", "security_level",
+        "version", "username", "host", "note"};
+    for (auto k : keys)
+        if (k == key) return true;
+    return is_secret_key(key);
+}
+
+bool known_kind(std::string_view kind) {
+    return kind == "snmpv3" || kind == "community" || kind == "password" || kind == "token";
+}
+
+}  // namespace
+
+bool CredentialStore::load_text(std::string_view text, std::string_view origin, std::string& error) {
+    std::vector<Credential> parsed;
+    std::size_t lineno = 0;
+    auto fail = [&](std::string_view why) {
+        error = std::string(origin) + ":" + std::to_string(lineno) + ": " + std::string(why);
+        return false;
+    };
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        auto line = trim(text.substr(0, nl));
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        ++lineno;
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        if (line.front() == '[') {
+            if (line.back() != ']') return fail("section header must end with ']'");
+            auto name = trim(line.substr(1, line.size() - 2));
+            if (name.empty()) return fail("empty entry name");
+            for (const auto& c : parsed)
+                if (c.name == name)
+                    return fail("entry [" + std::string(name) + "] is defined twice (first at line " +
+                                std::to_string(c.line) + ")");
+            parsed.push_back(Credential{std::string(name), {}, {}, {}, lineno});
+            continue;
+        }
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos) return fail("expected 'key = value' or '[name]'");
+        auto key = trim(line.substr(0, eq));
+        auto value = trim(line.substr(eq + 1));
+        if (parsed.empty()) return fail("'" + std::string(key) + "' comes before any [entry]");
+        if (!known_key(key)) return fail("unknown key '" + std::string(key) + "'");
+        // Quotes are optional; they let a value keep leading or trailing spaces.
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+            value = value.substr(1, value.size() - 2);
+        auto& c = parsed.back();
+        if (key == "kind") {
+            if (!known_kind(value))
+                return fail("unknown kind (expected snmpv3, community, password or token)");
+            c.kind = std::string(value);
+        } else if (is_secret_key(key)) {
+            c.secrets[std::string(key)] = Secret(std::string(value));
+        } else {
+            c.fields[std::string(key)] = std::string(value);
+        }
+    }
+    for (auto& c : parsed) {
+        lineno = c.line;
+        if (c.kind.empty()) {
+            // Infer the obvious kinds so a minimal file works.
+            if (c.secrets.count("community")) c.kind = "community";
+            else if (c.fields.count("user")) c.kind = "snmpv3";
+            else if (c.secrets.count("password")) c.kind = "password";
+            else if (c.secrets.count("token")) c.kind = "token";
+            else return fail("entry [" + c.name + "] has no kind");
+        }
+        if (c.kind == "snmpv3" && !c.fields.count("user"))
+            return fail("snmpv3 entry [" + c.name + "] has no user");
+        if (c.kind == "community" && !c.secrets.count("community"))
+            return fail("community entry [" + c.name + "] has no community");
+    }
+    for (auto& c : parsed) entries_.push_back(std::move(c));
+    return true;
+}
+
+bool CredentialStore::load_file(const std::string& path, std::string& error) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        error = "cannot read credentials file '" + path + "': " + std::strerror(errno);
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error = "credentials file '" + path + "' is not a regular file";
+        return false;
+    }
+    if (st.st_mode & 077) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        error = "credentials file '" + path + "' has permissions " + mode +
+                ", which let other users read it; run: chmod 600 '" + path + "'";
+        return false;
+    }
+    if (st.st_uid != ::geteuid() && ::geteuid() != 0 && st.st_uid != 0) {
+        error = "credentials file '" + path + "' is owned by another user";
+        return false;
+    }
+    std::ifstream in(path);
+    if (!in) {
+        error = "cannot read credentials file '" + path + "'";
+        return false;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    bool ok = load_text(text, path, error);
+    explicit_bzero(text.data(), text.size());
+    return ok;
+}
+
+void CredentialStore::load_environment() {
+    auto env = [](const char* n) -> const char* {
+        const char* v = std::getenv(n);
+        return v && *v ? v : nullptr;
+    };
+    if (const char* user = env("DCE_SNMP_USER")) {
+        Credential c{"env", "snmpv3", {}, {}, 0};
+        c.fields["user"] = user;
+        if (const char* p = env("DCE_SNMP_AUTH_PROTOCOL")) c.fields["auth_protocol"] = p;
+        if (const char* p = env("DCE_SNMP_PRIV_PROTOCOL")) c.fields["priv_protocol"] = p;
+        if (const char* p = env("DCE_SNMP_AUTH_PASS")) c.secrets["auth_pass"] = Secret(p);
+        if (const char* p = env("DCE_SNMP_PRIV_PASS")) c.secrets["priv_pass"] = Secret(p);
+        entries_.push_back(std::move(c));
+    }
+    if (const char* community = env("DCE_SNMP_COMMUNITY")) {
+        Credential c{"env-community", "community", {}, {}, 0};
+        c.secrets["community"] = Secret(community);
+        entries_.push_back(std::move(c));
+    }
+}
+
+const Credential* CredentialStore::find(std::string_view name) const {
+    for (const auto& c : entries_)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+std::vector<const Credential*> CredentialStore::of_kind(std::string_view kind) const {
+    std::vector<const Credential*> out;
+    for (const auto& c : entries_)
+        if (c.kind == kind) out.push_back(&c);
+    return out;
+}
+
+std::optional<std::string> default_credentials_path() {
+    if (const char* p = std::getenv("DCE_CREDENTIALS"); p && *p) return std::string(p);
+    std::string base;
+    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) base = x;
+    else if (const char* h = std::getenv("HOME"); h && *h) base = std::string(h) + "/.config";
+    if (base.empty()) return std::nullopt;
+    std::string path = base + "/dce/credentials";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return path;
+}
+
+}  // namespace dce

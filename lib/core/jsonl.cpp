@@ -1,0 +1,213 @@
+#include "core/jsonl.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+namespace dce {
+
+std::size_t find_invalid_utf8(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    std::size_t n = s.size(), i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len;
+        std::uint32_t cp;
+        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+        else return i;
+        if (i + len > n) return i;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are invalid too.
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+LineReader::LineReader(int fd, std::size_t max_line)
+    : fd_(fd), max_line_(max_line), buf_(std::max<std::size_t>(max_line + 1, 64 * 1024)) {}
+
+bool LineReader::fill() {
+    if (eof_) return false;
+    if (begin_ > 0) {
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (end_ == buf_.size()) return true;  // full: caller handles an over-long line
+    while (true) {
+        ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+        if (got > 0) {
+            end_ += static_cast<std::size_t>(got);
+            return true;
+        }
+        if (got == 0) {
+            eof_ = true;
+            return false;
+        }
+        if (errno == EINTR) continue;
+        error_ = std::strerror(errno);
+        eof_ = true;
+        return false;
+    }
+}
+
+LineReader::Result LineReader::next(std::string_view& text) {
+    std::size_t scanned = begin_;
+    while (true) {
+        auto* start = buf_.data() + scanned;
+        auto* nl = static_cast<char*>(std::memchr(start, '\n', end_ - scanned));
+        if (nl) {
+            std::size_t len = static_cast<std::size_t>(nl - (buf_.data() + begin_));
+            ++line_number_;
+            if (len > max_line_) {
+                begin_ += len + 1;
+                return Result::too_long;
+            }
+            text = std::string_view(buf_.data() + begin_, len);
+            if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+            begin_ += len + 1;
+            return Result::line;
+        }
+        if (end_ - begin_ > max_line_) {
+            // Over-long: drop what we have and skip to the next newline without keeping it.
+            ++line_number_;
+            while (true) {
+                begin_ = end_ = 0;
+                if (!fill()) return error_.empty() ? Result::too_long : Result::io_error;
+                auto* p = static_cast<char*>(std::memchr(buf_.data(), '\n', end_));
+                if (p) {
+                    begin_ = static_cast<std::size_t>(p - buf_.data()) + 1;
+                    return Result::too_long;
+                }
+            }
+        }
+        scanned = end_;
+        std::size_t before = begin_;
+        if (!fill()) {
+            if (!error_.empty()) return Result::io_error;
+            if (end_ > begin_) {  // last line without a newline
+                ++line_number_;
+                text = std::string_view(buf_.data() + begin_, end_ - begin_);
+                if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+                begin_ = end_;
+                return text.size() > max_line_ ? Result::too_long : Result::line;
+            }
+            return Result::eof;
+        }
+        scanned -= before - begin_;  // fill() may have moved the data to the front
+    }
+}
+
+bool parse_record_line(std::string_view line, Json& out, std::string& why, bool check_contract) {
+    if (auto bad = find_invalid_utf8(line); bad != std::string_view::npos) {
+        why = "invalid UTF-8 at byte " + std::to_string(bad + 1);
+        return false;
+    }
+    out = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+    if (out.is_discarded()) {
+        // Parse again with exceptions only on the slow path, for the position and reason.
+        try {
+            auto unused = Json::parse(line.begin(), line.end());
+            (void)unused;
+            why = "not valid JSON";
+        } catch (const Json::parse_error& e) {
+            why = "not valid JSON at byte " + std::to_string(e.byte);
+        }
+        return false;
+    }
+    if (!out.is_object()) {
+        why = "not a JSON object";
+        return false;
+    }
+    if (check_contract && !check_record(out, why)) return false;
+    return true;
+}
+
+RecordReader::RecordReader(int fd, RecordReaderOptions opts)
+    : lines_(fd, opts.max_line), opts_(opts) {}
+
+bool RecordReader::next(RecordLine& out) {
+    while (true) {
+        std::string_view text;
+        auto r = lines_.next(text);
+        if (r == LineReader::Result::eof || r == LineReader::Result::io_error) return false;
+        out.number = lines_.line_number();
+        out.error.clear();
+        if (r == LineReader::Result::too_long) {
+            out.ok = false;
+            out.raw = {};
+            out.error = "line " + std::to_string(out.number) + ": longer than " +
+                        std::to_string(opts_.max_line) + " bytes, skipped";
+            ++rejected_;
+            return true;
+        }
+        auto first = text.find_first_not_of(" \t");
+        if (first == std::string_view::npos) continue;  // blank line
+        out.raw = text;
+        std::string why;
+        out.ok = parse_record_line(text, out.value, why, opts_.check_contract);
+        if (out.ok) {
+            ++accepted_;
+        } else {
+            out.error = "line " + std::to_string(out.number) + ": " + why;
+            ++rejected_;
+        }
+        return true;
+    }
+}
+
+void write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw OutputError(std::string("cannot write output: ") + std::strerror(errno));
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+RecordWriter::RecordWriter(int fd, bool flush_each) : fd_(fd), flush_each_(flush_each) {}
+
+RecordWriter::~RecordWriter() {
+    try {
+        flush();
+    } catch (...) {
+        // A destructor must not throw; the tool's edge already reported a failed flush.
+    }
+}
+
+void RecordWriter::append(std::string_view s) {
+    buf_.append(s);
+    buf_.push_back('\n');
+    ++written_;
+    if (flush_each_ || buf_.size() >= (1 << 16)) flush();
+}
+
+void RecordWriter::write(const Json& record) {
+    // replace: a string that is not valid UTF-8 must not end the run.
+    append(record.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+void RecordWriter::write_raw(std::string_view line) { append(line); }
+
+void RecordWriter::flush() {
+    if (buf_.empty()) return;
+    std::string pending;
+    pending.swap(buf_);
+    write_all(fd_, pending);
+}
+
+}  // namespace dce

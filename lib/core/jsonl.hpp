@@ -1,0 +1,107 @@
+#pragma once
+// JSON lines in and out. The reader never stops at a bad line: it says which line and
+// why, and goes on with the next. The writer sends each record as soon as it is whole,
+// so a pipe downstream never waits and a crash loses at most the record being written.
+
+#include "core/record.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dce {
+
+/// Returns the byte offset of the first invalid UTF-8 sequence, or npos when valid.
+std::size_t find_invalid_utf8(std::string_view s);
+
+/// Reads newline-separated lines from a file descriptor with bounded memory: a line
+/// longer than max_line is skipped whole and reported, never buffered whole.
+class LineReader {
+public:
+    enum class Result { line, too_long, eof, io_error };
+    explicit LineReader(int fd, std::size_t max_line = 1 << 20);
+    /// On `line`, `text` is valid until the next call; a trailing "\r" is removed.
+    Result next(std::string_view& text);
+    std::uint64_t line_number() const { return line_number_; }
+    const std::string& error() const { return error_; }
+
+private:
+    bool fill();
+    int fd_;
+    std::size_t max_line_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0, end_ = 0;
+    bool eof_ = false;
+    std::uint64_t line_number_ = 0;
+    std::string error_;
+};
+
+struct RecordLine {
+    std::uint64_t number = 0;  ///< 1-based input line
+    std::string_view raw;      ///< the line as read, for pass-through unchanged
+    Json value;                ///< parsed record when ok
+    bool ok = false;
+    std::string error;  ///< "line 7: ..." when !ok
+};
+
+struct RecordReaderOptions {
+    std::size_t max_line = 1 << 20;
+    bool check_contract = true;  ///< apply check_record() to each object
+};
+
+/// Parses JSON lines into records; blank lines are skipped silently.
+class RecordReader {
+public:
+    explicit RecordReader(int fd, RecordReaderOptions opts = {});
+    /// False at end of input (or a read error: see io_error()). A bad line still returns
+    /// true, with ok=false and the reason, so the caller can count it and go on.
+    bool next(RecordLine& out);
+    std::uint64_t accepted() const { return accepted_; }
+    std::uint64_t rejected() const { return rejected_; }
+    const std::string& io_error() const { return lines_.error(); }
+
+private:
+    LineReader lines_;
+    RecordReaderOptions opts_;
+    std::uint64_t accepted_ = 0, rejected_ = 0;
+};
+
+/// Parses one line as a record; false with a reason (without the line number) when bad.
+bool parse_record_line(std::string_view line, Json& out, std::string& why, bool check_contract);
+
+/// Thrown when stdout is gone (EPIPE) or a write fails; the tool's edge turns it into
+/// one line on stderr and exit status 3.
+class OutputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class RecordWriter {
+public:
+    /// flush_each: one write(2) per record (the default for pipes); off for bulk export.
+    explicit RecordWriter(int fd = 1, bool flush_each = true);
+    ~RecordWriter();
+    RecordWriter(const RecordWriter&) = delete;
+    RecordWriter& operator=(const RecordWriter&) = delete;
+
+    void write(const Json& record);
+    /// Passes a line through unchanged (a newline is added).
+    void write_raw(std::string_view line);
+    void flush();
+    std::uint64_t written() const { return written_; }
+
+private:
+    void append(std::string_view s);
+    int fd_;
+    bool flush_each_;
+    std::string buf_;
+    std::uint64_t written_ = 0;
+};
+
+/// Writes all of `data` to `fd`, retrying on EINTR and short writes; throws OutputError.
+void write_all(int fd, std::string_view data);
+
+}  // namespace dce

@@ -1,0 +1,299 @@
+#include "core/record.hpp"
+
+#include "core/time.hpp"
+
+namespace dce {
+namespace {
+
+using F = FieldType;
+
+constexpr FieldSpec common_fields[] = {
+    {"type", F::string, true, "Record type."},
+    {"ts", F::timestamp, true, "When the record was made, RFC 3339 UTC with milliseconds."},
+    {"site", F::string, false, "Site or tenant the record belongs to, when one was given."},
+};
+
+constexpr FieldSpec device_fields[] = {
+    {"id", F::string, true,
+     "Stable key TRANSPORT://HOST:PORT[/UNIT-OR-CONTEXT]; other records refer to the device by it."},
+    {"target", F::string, true, "Address the device answered on."},
+    {"transport", F::string, true, "Protocol it was found with.", "snmp|modbus|http|https|tcp"},
+    {"port", F::integer, false, "Port it answered on."},
+    {"snmp", F::object, false, "SNMP details."},
+    {"snmp.version", F::string, false, "SNMP version that worked.", "v1|v2c|v3"},
+    {"snmp.engine_id", F::string, false, "SNMPv3 authoritative engine ID, hex."},
+    {"snmp.engine_boots", F::integer, false, "SNMPv3 engine boots."},
+    {"snmp.enterprise", F::integer, false, "Enterprise number from the engine ID."},
+    {"snmp.context", F::string, false, "SNMPv3 context name used."},
+    {"snmp.security_level", F::string, false, "SNMPv3 security level.", "noAuthNoPriv|authNoPriv|authPriv"},
+    {"modbus", F::object, false, "Modbus TCP details."},
+    {"modbus.unit_id", F::integer, false, "Modbus unit identifier."},
+    {"insecure", F::boolean, false, "True when found over a protocol without authentication (SNMPv1/v2c, HTTP)."},
+    {"sys_name", F::string, false, "sysName."},
+    {"sys_descr", F::string, false, "sysDescr."},
+    {"sys_object_id", F::string, false, "sysObjectID, numeric."},
+    {"uptime", F::number, false, "Agent uptime in seconds."},
+    {"vendor", F::string, false, "Vendor name."},
+    {"model", F::string, false, "Model."},
+    {"serial", F::string, false, "Serial number."},
+    {"firmware", F::string, false, "Firmware version."},
+    {"class", F::string, false, "Device class.", "ups|pdu|sensor|cooling|network|unknown"},
+    {"profile", F::string, false, "Name of the device profile to poll it with."},
+    {"credential", F::string, false, "NAME of the credential entry that worked, never the secret."},
+};
+
+constexpr FieldSpec reading_fields[] = {
+    {"device", F::string, true, "The device's id."},
+    {"metric", F::string, true, "Dotted metric name, e.g. ups.battery.charge."},
+    {"value", F::scalar, true, "Number, or string for states."},
+    {"unit", F::string, false, "percent, volt, ampere, watt, celsius, second, hertz, ..."},
+    {"labels", F::object, false, "Labels such as an outlet or phase index."},
+    {"source", F::string, false, "Where the value came from: OID or register."},
+};
+
+constexpr FieldSpec event_fields[] = {
+    {"source", F::string, true, "Address the event came from."},
+    {"transport", F::string, true, "How it arrived.", "snmp|http|https"},
+    {"snmp", F::object, false, "SNMP details: version, trap_oid, security_name, engine_id."},
+    {"name", F::string, false, "Event name resolved from the profiles, e.g. upsOnBattery."},
+    {"severity", F::string, false, "Severity.", "info|low|medium|high|critical"},
+    {"device", F::string, false, "The device's id, when known."},
+    {"varbinds", F::array, false, "Variable bindings: oid, type, value."},
+};
+
+constexpr FieldSpec cert_fields[] = {
+    {"endpoint", F::string, true, "host:port inspected, or the file read."},
+    {"sni", F::string, false, "Server name sent."},
+    {"subject", F::string, false, "Leaf subject, RFC 2253."},
+    {"issuer", F::string, false, "Leaf issuer, RFC 2253."},
+    {"sans", F::array, false, "Subject alternative names."},
+    {"not_before", F::timestamp, false, "Validity start."},
+    {"not_after", F::timestamp, false, "Validity end."},
+    {"key", F::object, false, "Key: type, bits, curve."},
+    {"signature_algorithm", F::string, false, "Leaf signature algorithm."},
+    {"fingerprint_sha256", F::string, false, "SHA-256 of the leaf, hex."},
+    {"serial", F::string, false, "Leaf serial number, hex."},
+    {"chain", F::array, false, "Certificates the server sent, leaf first."},
+    {"protocol", F::string, false, "Negotiated protocol version."},
+    {"cipher", F::string, false, "Negotiated cipher suite."},
+    {"protocols", F::object, false, "Which protocol versions the server accepts."},
+};
+
+constexpr FieldSpec finding_fields[] = {
+    {"tool", F::string, true, "Tool that made the finding."},
+    {"check", F::string, true, "Stable check id."},
+    {"target", F::string, true, "What was checked: file, host:port, device id."},
+    {"status", F::string, true, "Verdict.", "pass|fail|warn|error|skip"},
+    {"severity", F::string, true, "Severity.", "info|low|medium|high|critical"},
+    {"message", F::string, true, "One plain sentence saying what was found."},
+    {"evidence", F::object, false, "Values the verdict rests on."},
+    {"reference", F::string, false, "Handbook or standard the check comes from."},
+};
+
+constexpr FieldSpec error_fields[] = {
+    {"tool", F::string, true, "Tool that failed."},
+    {"target", F::string, false, "Target that failed."},
+    {"code", F::string, true, "Stable error code, e.g. timeout, auth, unreachable, io."},
+    {"message", F::string, true, "What went wrong, plainly."},
+};
+
+constexpr RecordSpec specs[] = {
+    {"device", "A device found on the network.", device_fields},
+    {"reading", "One value read from a device.", reading_fields},
+    {"event", "A trap, inform or alert received.", event_fields},
+    {"cert", "A TLS endpoint's certificate and protocols.", cert_fields},
+    {"finding", "The verdict of one check on one target.", finding_fields},
+    {"error", "One target failing; the run goes on.", error_fields},
+};
+
+std::string_view json_type_name(FieldType t) {
+    switch (t) {
+        case F::string: case F::timestamp: return "string";
+        case F::integer: return "integer";
+        case F::number: return "number";
+        case F::boolean: return "boolean";
+        case F::object: return "object";
+        case F::array: return "array";
+        case F::scalar: return "scalar";
+    }
+    return "string";
+}
+
+bool type_matches(const Json& v, FieldType t) {
+    switch (t) {
+        case F::string: return v.is_string();
+        case F::timestamp: return v.is_string() && parse_timestamp(v.get_ref<const std::string&>());
+        case F::integer: return v.is_number_integer();
+        case F::number: return v.is_number();
+        case F::boolean: return v.is_boolean();
+        case F::object: return v.is_object();
+        case F::array: return v.is_array();
+        case F::scalar: return v.is_number() || v.is_string() || v.is_boolean();
+    }
+    return false;
+}
+
+Json field_schema(const FieldSpec& f) {
+    Json s = Json::object();
+    if (f.type == F::scalar) {
+        s["type"] = Json::array({"number", "string", "boolean"});
+    } else {
+        s["type"] = json_type_name(f.type);
+    }
+    if (f.type == F::timestamp)
+        s["pattern"] = R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$)";
+    if (!f.choices.empty()) {
+        Json e = Json::array();
+        std::string_view c = f.choices;
+        while (!c.empty()) {
+            auto bar = c.find('|');
+            e.push_back(std::string(c.substr(0, bar)));
+            c = bar == std::string_view::npos ? std::string_view{} : c.substr(bar + 1);
+        }
+        s["enum"] = e;
+    }
+    s["description"] = f.help;
+    return s;
+}
+
+// Finds the member for a dotted path, or nullptr.
+const Json* lookup(const Json& obj, std::string_view dotted) {
+    const Json* cur = &obj;
+    while (true) {
+        auto dot = dotted.find('.');
+        auto key = dotted.substr(0, dot);
+        if (!cur->is_object()) return nullptr;
+        auto it = cur->find(key);
+        if (it == cur->end()) return nullptr;
+        cur = &*it;
+        if (dot == std::string_view::npos) return cur;
+        dotted.remove_prefix(dot + 1);
+    }
+}
+
+}  // namespace
+
+std::span<const RecordSpec> record_specs() { return specs; }
+
+const RecordSpec* find_record_spec(std::string_view type) {
+    for (const auto& s : specs)
+        if (s.type == type) return &s;
+    return nullptr;
+}
+
+Json new_record(std::string_view type) {
+    Json r = Json::object();
+    r["type"] = type;
+    r["ts"] = now_timestamp();
+    return r;
+}
+
+Json record_schema(const RecordSpec& spec) {
+    Json schema = Json::object();
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+    schema["$id"] = "https://dce-tools.invalid/schemas/" + std::string(spec.type) + ".schema.json";
+    schema["title"] = "dce-tools " + std::string(spec.type) + " record (contract v1)";
+    schema["description"] = spec.help;
+    schema["type"] = "object";
+    Json props = Json::object();
+    Json required = Json::array();
+    auto add = [&](const FieldSpec& f) {
+        // Nested fields ("snmp.version") become properties of their parent object.
+        Json* parent = &props;
+        std::string_view name = f.name;
+        for (auto dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.')) {
+            Json& obj = (*parent)[std::string(name.substr(0, dot))];
+            if (!obj.contains("properties")) obj["properties"] = Json::object();
+            parent = &obj["properties"];
+            name.remove_prefix(dot + 1);
+        }
+        Json fs = field_schema(f);
+        Json& slot = (*parent)[std::string(name)];
+        if (slot.is_object() && slot.contains("properties")) fs["properties"] = slot["properties"];
+        slot = fs;
+        if (f.required && f.name.find('.') == std::string_view::npos)
+            required.push_back(std::string(f.name));
+    };
+    for (const auto& f : common_fields) add(f);
+    for (const auto& f : spec.fields) add(f);
+    props["type"]["const"] = spec.type;
+    schema["properties"] = props;
+    schema["required"] = required;
+    schema["additionalProperties"] = true;
+    return schema;
+}
+
+bool check_record(const Json& record, std::string& why) {
+    if (!record.is_object()) return why = "not a JSON object", false;
+    auto type_it = record.find("type");
+    if (type_it == record.end() || !type_it->is_string())
+        return why = "missing string field \"type\"", false;
+    const RecordSpec* spec = find_record_spec(type_it->get_ref<const std::string&>());
+    auto check = [&](const FieldSpec& f) {
+        const Json* v = lookup(record, f.name);
+        if (!v) {
+            if (f.required) why = "missing field \"" + std::string(f.name) + "\"";
+            return !f.required;
+        }
+        if (!type_matches(*v, f.type)) {
+            why = "field \"" + std::string(f.name) + "\" should be " +
+                  (f.type == F::timestamp ? std::string("an RFC 3339 timestamp")
+                                          : "of type " + std::string(json_type_name(f.type)));
+            return false;
+        }
+        return true;
+    };
+    for (const auto& f : common_fields)
+        if (!check(f)) return false;
+    if (!spec) return true;
+    for (const auto& f : spec->fields)
+        if (!check(f)) return false;
+    return true;
+}
+
+Json make_error_record(std::string_view tool, std::string_view target, std::string_view code,
+                       std::string_view message) {
+    Json r = new_record("error");
+    r["tool"] = tool;
+    r["target"] = target;
+    r["code"] = code;
+    r["message"] = message;
+    return r;
+}
+
+std::string_view to_string(Status s) {
+    switch (s) {
+        case Status::pass: return "pass";
+        case Status::fail: return "fail";
+        case Status::warn: return "warn";
+        case Status::error: return "error";
+        case Status::skip: return "skip";
+    }
+    return "error";
+}
+
+std::string_view to_string(Severity s) {
+    switch (s) {
+        case Severity::info: return "info";
+        case Severity::low: return "low";
+        case Severity::medium: return "medium";
+        case Severity::high: return "high";
+        case Severity::critical: return "critical";
+    }
+    return "info";
+}
+
+Json to_record(const Finding& f) {
+    Json r = new_record("finding");
+    r["tool"] = f.tool;
+    r["check"] = f.check;
+    r["target"] = f.target;
+    r["status"] = to_string(f.status);
+    r["severity"] = to_string(f.severity);
+    r["message"] = f.message;
+    r["evidence"] = f.evidence;
+    if (!f.reference.empty()) r["reference"] = f.reference;
+    return r;
+}
+
+}  // namespace dce
