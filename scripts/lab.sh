@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The simulated device lab on loopback: APC UPSs and rack PDUs, NetBotz appliances, an
+# Eaton UPS and a switch (snmpsim serving lab/recordings, one address each), plus two
+# net-snmp agents with the lab's SNMPv3 users, so that
+#     dce-discover 127.0.0.0/28 | dce-poll | jq
+# finds and polls them. See lab/README.md for what each device holds.
+#
+#   scripts/lab.sh start    start (or keep) the lab; prints how to use it
+#   scripts/lab.sh stop     stop every process of the lab
+#   scripts/lab.sh status   what runs where; exit 1 when the lab is not (fully) up
+#   scripts/lab.sh env      export lines for eval "$(scripts/lab.sh env)"
+#
+# State lives in $DCE_LAB_DIR (default ./lab-run): pid files, logs, the credentials file
+# (mode 0600, random passphrases). Port 161 is used when running as root and it is free
+# on the lab's addresses; otherwise a free port, and the commands printed say --port.
+set -uo pipefail
+
+SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export DCE_SOURCE_DIR=$SOURCE_DIR
+RUN_DIR=${DCE_LAB_DIR:-./lab-run}
+# shellcheck source=../tests/lib/lab.sh
+. "$SOURCE_DIR/tests/lib/lab.sh"
+
+# Address plan: recordings from 127.0.0.2 up, then the two net-snmp agents.
+DEVICES=(apc-smartups apc-rpdu2 apc-rpdu-legacy netbotz-450 netbotz-750 eaton-ups switch
+    apc-smartups-onbattery)
+SNMPD_V3_ADDR=127.0.0.10       # v3 users and community "public"
+SNMPD_V3ONLY_ADDR=127.0.0.11   # v3 users only
+
+usage() {
+    sed -n '8,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 2
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+all_up() {
+    local p
+    for p in snmpsim snmpd-v3 snmpd-v3only; do pid_alive "$RUN_DIR/$p.pid" || return 1; done
+}
+
+any_up() {
+    local f
+    for f in "$RUN_DIR"/*.pid; do pid_alive "$f" && return 0; done
+    return 1
+}
+
+port_161_free() {
+    [ "$(id -u)" = 0 ] || return 1
+    # Anything bound to UDP 161 (on 0.0.0.0 or one of our addresses) makes it busy.
+    [ -z "$(ss -Hlun 'sport = :161' 2>/dev/null)" ]
+}
+
+print_usage_help() {
+    # shellcheck disable=SC1091
+    . "$RUN_DIR/lab.env"
+    local portopt=""
+    [ "$LAB_PORT" = 161 ] || portopt=" --port $LAB_PORT"
+    cat <<EOF
+dce-tools lab is up (state in $RUN_DIR):
+$(cat "$RUN_DIR/devices.txt")
+
+  export DCE_CREDENTIALS=$LAB_CREDENTIALS   # lab's v3 users and community (mode 0600)
+  dce-discover 127.0.0.0/28$portopt | dce-poll | jq
+  dce-discover --allow-v1v2c 127.0.0.0/28$portopt      # also try community "public" (insecure)
+  snmpwalk -v2c -c public 127.0.0.2${portopt:+:$LAB_PORT} 1.3.6.1.4.1.318
+
+Stop it with: scripts/lab.sh stop
+EOF
+}
+
+cmd_start() {
+    if [ -d "$RUN_DIR" ] && all_up; then
+        echo "lab already running" >&2
+        print_usage_help
+        return 0
+    fi
+    if [ -d "$RUN_DIR" ] && any_up; then
+        echo "lab partly running: restarting it" >&2
+        lab_init "$RUN_DIR" && lab_stop
+    fi
+    lab_init "$RUN_DIR" || return 3
+    local port snmpd_port_v3 snmpd_port_v3only
+    if port_161_free; then
+        port=161 snmpd_port_v3=161 snmpd_port_v3only=161
+    else
+        port=$(_lab_free_port) snmpd_port_v3=$port snmpd_port_v3only=$port
+    fi
+    LAB_NEXT_HOST=2
+    start_snmpsim --port "$port" "${DEVICES[@]}" || { lab_stop; return 3; }
+    start_snmpd --name snmpd-v3 --address "$SNMPD_V3_ADDR" --port "$snmpd_port_v3" ||
+        { lab_stop; return 3; }
+    start_snmpd --name snmpd-v3only --v3-only --address "$SNMPD_V3ONLY_ADDR" \
+        --port "$snmpd_port_v3only" || { lab_stop; return 3; }
+    {
+        echo "LAB_PORT=$port"
+        echo "LAB_CREDENTIALS=$LAB_CREDENTIALS"
+    } >"$RUN_DIR/lab.env"
+    {
+        local name
+        for name in "${DEVICES[@]}"; do
+            printf '  %-12s udp/%-5s  %-24s engine %s\n' "${LAB_ADDR[$name]}" "$port" "$name" "${LAB_ENGINE_ID[$name]}"
+        done
+        printf '  %-12s udp/%-5s  %-24s v3 users + community public\n' "$SNMPD_V3_ADDR" "$port" "net-snmp snmpd"
+        printf '  %-12s udp/%-5s  %-24s v3 users only\n' "$SNMPD_V3ONLY_ADDR" "$port" "net-snmp snmpd"
+    } >"$RUN_DIR/devices.txt"
+    print_usage_help
+}
+
+cmd_stop() {
+    [ -d "$RUN_DIR" ] || { echo "lab not running (no $RUN_DIR)" >&2; return 0; }
+    LAB_DIR=$(cd "$RUN_DIR" && pwd)
+    lab_stop
+    rm -f "$RUN_DIR/devices.txt" "$RUN_DIR/lab.env"
+    echo "lab stopped" >&2
+}
+
+cmd_status() {
+    [ -d "$RUN_DIR" ] || { echo "lab not running (no $RUN_DIR)"; return 1; }
+    local p st=0
+    for p in snmpsim snmpd-v3 snmpd-v3only; do
+        if pid_alive "$RUN_DIR/$p.pid"; then
+            echo "$p: running (pid $(cat "$RUN_DIR/$p.pid"))"
+        else
+            echo "$p: stopped"
+            st=1
+        fi
+    done
+    [ -s "$RUN_DIR/devices.txt" ] && cat "$RUN_DIR/devices.txt"
+    return $st
+}
+
+cmd_env() {
+    [ -s "$RUN_DIR/lab.env" ] || { echo "lab not started" >&2; return 1; }
+    # shellcheck disable=SC1091
+    . "$RUN_DIR/lab.env"
+    echo "export DCE_CREDENTIALS=$LAB_CREDENTIALS"
+    echo "export DCE_LAB_PORT=$LAB_PORT"
+}
+
+case ${1:-} in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    *) usage ;;
+esac
