@@ -40,6 +40,11 @@ constexpr FieldSpec device_fields[] = {
     {"class", F::string, false, "Device class.", "ups|pdu|sensor|cooling|network|unknown"},
     {"profile", F::string, false, "Name of the device profile to poll it with."},
     {"credential", F::string, false, "NAME of the credential entry that worked, never the secret."},
+    {"identified", F::boolean, false, "False when only SNMPv3 engine discovery answered: no credential let dce-discover read the identity."},
+    {"card", F::object, false, "The network management card the device answers through (APC NMC), from its sysDescr."},
+    {"card.model", F::string, false, "Management card model, e.g. AP9631."},
+    {"card.serial", F::string, false, "Management card serial number."},
+    {"card.firmware", F::string, false, "Management card application firmware version."},
 };
 
 constexpr FieldSpec reading_fields[] = {

@@ -1,0 +1,551 @@
+#include "discover/discover.hpp"
+
+#include "core/cli.hpp"
+#include "core/exit_codes.hpp"
+#include "core/log.hpp"
+#include "core/record.hpp"
+#include "core/targets.hpp"
+#include "discover/identify.hpp"
+#include "snmp/profile.hpp"
+#include "snmp/snmp.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+namespace dce::discover {
+namespace {
+
+namespace snmp = dce::snmp;
+using Clock = std::chrono::steady_clock;
+
+// MIB-II system group: what every agent answers and identification starts from.
+constexpr const char* oid_sys_descr = "1.3.6.1.2.1.1.1.0";
+constexpr const char* oid_sys_object_id = "1.3.6.1.2.1.1.2.0";
+constexpr const char* oid_sys_uptime = "1.3.6.1.2.1.1.3.0";
+constexpr const char* oid_sys_name = "1.3.6.1.2.1.1.5.0";
+
+// Identity any vendor may offer besides a profile's: ENTITY-MIB's first physical entity
+// (NetBotz, switches) and UPS-MIB's ident group (UPSs without a vendor profile).
+struct GenericIdentity {
+    const char* oid;
+    const char* field;
+};
+constexpr GenericIdentity generic_identity[] = {
+    {"1.3.6.1.2.1.47.1.1.1.1.13.1", "model"},    {"1.3.6.1.2.1.47.1.1.1.1.11.1", "serial"},
+    {"1.3.6.1.2.1.47.1.1.1.1.10.1", "firmware"}, {"1.3.6.1.2.1.47.1.1.1.1.12.1", "vendor"},
+    {"1.3.6.1.2.1.33.1.1.1.0", "vendor"},        {"1.3.6.1.2.1.33.1.1.2.0", "model"},
+    {"1.3.6.1.2.1.33.1.1.3.0", "firmware"},
+};
+constexpr const char* oid_ups_ident_model = "1.3.6.1.2.1.33.1.1.2.0";
+
+// snmpsim and many embedded agents cap the varbinds of one request near 64.
+constexpr std::size_t max_oids_per_get = 60;
+
+snmp::Oid oid_of(const char* text) {
+    snmp::Oid o;
+    snmp::parse_oid(text, o);
+    return o;
+}
+
+std::string text_of(const snmp::Value& v) {
+    std::string s;
+    switch (v.type) {
+        case snmp::ValueType::octet_string:
+            s = snmp::octets_to_display(v.bytes);
+            break;
+        case snmp::ValueType::object_id:
+            s = snmp::oid_to_string(v.oid);
+            break;
+        case snmp::ValueType::integer:
+            s = std::to_string(v.i);
+            break;
+        case snmp::ValueType::gauge32:
+        case snmp::ValueType::counter32:
+        case snmp::ValueType::counter64:
+        case snmp::ValueType::timeticks:
+            s = std::to_string(v.u);
+            break;
+        case snmp::ValueType::ip_address:
+            s = v.bytes;
+            break;
+        default:
+            break;
+    }
+    auto b = s.find_first_not_of(" \t\r\n");
+    auto e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
+}
+
+// One way in to an agent: a credential entry, turned into the engine's Security.
+struct Way {
+    std::string name;  // credential entry name
+    snmp::Security security;
+};
+
+struct Probe {
+    Target target;
+    snmp::Endpoint endpoint;
+    std::optional<snmp::EngineInfo> engine;
+    std::size_t v3_next = 0, community_next = 0;
+    const Way* way = nullptr;
+    std::map<std::string, snmp::Value> values;  // by dotted OID
+    bool answered = false;
+    snmp::Status last_status = snmp::Status::timeout;
+    std::string last_message;
+};
+
+class Sweep {
+  public:
+    Sweep(const DiscoverOptions& o, RecordWriter& out, DiscoverSummary& sum)
+        : opts_(o),
+          out_(out),
+          sum_(sum),
+          engine_({.concurrency = std::max<std::size_t>(o.concurrency, 1), .rate = 0}) {}
+
+    bool prepare(const CredentialStore& creds, std::string& error);
+    int run(TargetList& targets);
+
+  private:
+    void start(std::shared_ptr<Probe> p);
+    void try_v3(std::shared_ptr<Probe> p);
+    void try_community(std::shared_ptr<Probe> p);
+    void request_identity(std::shared_ptr<Probe> p, const Way& way, bool minimal,
+                          std::function<void(std::shared_ptr<Probe>)> next);
+    void identified(std::shared_ptr<Probe> p);
+    void emit_device(const Probe& p, const snmp::Profile* profile);
+    void emit_engine_only(const Probe& p);
+    void finish(const Probe& p);
+    void submit(snmp::Request req, snmp::Callback cb);
+    void progress(bool final);
+
+    const DiscoverOptions& opts_;
+    RecordWriter& out_;
+    DiscoverSummary& sum_;
+    snmp::Engine engine_;
+    snmp::ProfileSet profiles_;
+    std::vector<snmp::Oid> first_oids_;    // one GET: system group + what profiles need
+    std::vector<snmp::Oid> minimal_oids_;  // the system group alone (v1, fussy agents)
+    std::vector<Way> v3_ways_, v2c_ways_, v1_ways_;
+    std::size_t in_flight_ = 0;
+    Clock::time_point started_ = Clock::now(), last_progress_{};
+    bool show_progress_ = false;
+    std::uint64_t total_ = 0;
+};
+
+bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
+    for (const auto* c : creds.of_kind("snmpv3")) {
+        Way w{c->name, {}};
+        if (!snmp::security_from_credential(*c, snmp::Version::v3, w.security, error)) return false;
+        v3_ways_.push_back(std::move(w));
+    }
+    auto communities = creds.of_kind("community");
+    for (auto [use, version, ways] : {std::tuple{opts_.use_v2c, snmp::Version::v2c, &v2c_ways_},
+                                      std::tuple{opts_.use_v1, snmp::Version::v1, &v1_ways_}}) {
+        if (!use) continue;
+        for (const auto* c : communities) {
+            Way w{c->name, {}};
+            if (!snmp::security_from_credential(*c, version, w.security, error)) return false;
+            ways->push_back(std::move(w));
+        }
+        if (communities.empty()) {
+            // The community every agent ships with, as sweeps have always tried; named
+            // so the record says where it came from.
+            ways->push_back({"default-public",
+                             snmp::Security::community_v(version, Secret(std::string("public")))});
+        }
+    }
+
+    std::vector<std::string> errors;
+    profiles_ = snmp::load_profiles(opts_.profile_dirs, errors);
+    for (const auto& e : errors)
+        spdlog::warn("profile: {}", e);
+    if (profiles_.empty()) spdlog::warn("no device profiles found: devices get no profile");
+
+    // The first GET asks for everything identification may need, so most devices are
+    // identified in one round trip: system group, each profile's requires_oid and
+    // identity OIDs, the generic identity OIDs. Missing ones answer noSuchObject.
+    std::set<snmp::Oid> seen;
+    auto add = [&](const snmp::Oid& o) {
+        if (!o.empty() && first_oids_.size() < max_oids_per_get && seen.insert(o).second)
+            first_oids_.push_back(o);
+    };
+    for (const char* o : {oid_sys_descr, oid_sys_object_id, oid_sys_uptime, oid_sys_name}) {
+        minimal_oids_.push_back(oid_of(o));
+        add(oid_of(o));
+    }
+    for (const auto& o : snmp::required_oids(profiles_))
+        add(o);
+    for (const auto& g : generic_identity)
+        add(oid_of(g.oid));
+    for (const auto& p : profiles_.all())
+        for (const auto& [field, o] : p.identity)
+            add(o);
+    return true;
+}
+
+void Sweep::submit(snmp::Request req, snmp::Callback cb) {
+    req.timeout = std::chrono::milliseconds(opts_.timeout_ms);
+    req.retries = opts_.retries;
+    engine_.submit(std::move(req), std::move(cb));
+}
+
+void Sweep::start(std::shared_ptr<Probe> p) {
+    ++in_flight_;
+    ++sum_.probed;
+    if (!opts_.use_v3) {
+        try_community(std::move(p));
+        return;
+    }
+    snmp::Request req;
+    req.target = p->endpoint;
+    req.op = snmp::Op::discover;
+    submit(std::move(req), [this, p](const snmp::Response& r) {
+        if (r.ok() && r.engine) {
+            p->engine = r.engine;
+            p->answered = true;
+            try_v3(p);
+            return;
+        }
+        p->last_status = r.status;
+        p->last_message = r.message;
+        try_community(p);
+    });
+}
+
+void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool minimal,
+                             std::function<void(std::shared_ptr<Probe>)> next) {
+    snmp::Request req;
+    req.target = p->endpoint;
+    req.security = way.security;
+    req.op = snmp::Op::get;
+    req.oids = minimal ? minimal_oids_ : first_oids_;
+    submit(std::move(req), [this, p, &way, minimal, next](const snmp::Response& r) {
+        if (r.ok()) {
+            p->answered = true;
+            p->way = &way;
+            for (const auto& vb : r.varbinds)
+                p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+            identified(p);
+            return;
+        }
+        if (r.status == snmp::Status::agent_error && !minimal) {
+            // tooBig or an agent that rejects a long GET: ask for the system group alone.
+            p->answered = true;
+            request_identity(p, way, true, next);
+            return;
+        }
+        if (r.status != snmp::Status::timeout) p->answered = true;
+        p->last_status = r.status;
+        p->last_message = r.message;
+        next(p);
+    });
+}
+
+void Sweep::try_v3(std::shared_ptr<Probe> p) {
+    if (p->v3_next >= v3_ways_.size()) {
+        try_community(p);
+        return;
+    }
+    const Way& way = v3_ways_[p->v3_next++];
+    request_identity(p, way, false, [this](std::shared_ptr<Probe> q) { try_v3(std::move(q)); });
+}
+
+void Sweep::try_community(std::shared_ptr<Probe> p) {
+    // v2c ways first, then v1: the index runs over both lists.
+    std::size_t i = p->community_next++;
+    if (i < v2c_ways_.size()) {
+        request_identity(p, v2c_ways_[i], false,
+                         [this](std::shared_ptr<Probe> q) { try_community(std::move(q)); });
+        return;
+    }
+    i -= v2c_ways_.size();
+    if (i < v1_ways_.size()) {
+        // SNMPv1 fails a whole GET on one missing OID: ask for the system group only.
+        request_identity(p, v1_ways_[i], true,
+                         [this](std::shared_ptr<Probe> q) { try_community(std::move(q)); });
+        return;
+    }
+    // Every way tried.
+    if (p->engine)
+        emit_engine_only(*p);
+    else if (opts_.report_unreachable) {
+        auto code = std::string(snmp::to_string(p->last_status));
+        std::string msg = p->answered ? "the agent answered but refused every credential tried"
+                                      : "no SNMP answer";
+        if (!p->last_message.empty()) msg += " (" + p->last_message + ")";
+        out_.write(make_error_record(
+            "dce-discover",
+            p->target.to_string().empty() ? p->endpoint.host : p->endpoint.to_string(), code, msg));
+        ++sum_.errors;
+    }
+    finish(*p);
+}
+
+void Sweep::identified(std::shared_ptr<Probe> p) {
+    snmp::DeviceFacts facts;
+    auto get = [&](const std::string& o) -> const snmp::Value* {
+        auto it = p->values.find(o);
+        return it == p->values.end() || it->second.is_exception() ? nullptr : &it->second;
+    };
+    if (const auto* v = get(oid_sys_object_id)) facts.sys_object_id = text_of(*v);
+    if (const auto* v = get(oid_sys_descr)) facts.sys_descr = text_of(*v);
+    // requires_oid is a condition only when we asked for it (not over v1).
+    facts.requires_checked = p->values.size() > minimal_oids_.size();
+    if (facts.requires_checked) {
+        for (const auto& [o, v] : p->values) {
+            snmp::Oid parsed;
+            if (!v.is_exception() && snmp::parse_oid(o, parsed))
+                facts.present_oids.push_back(parsed);
+        }
+    }
+    const snmp::Profile* profile = snmp::match_profile(profiles_, facts);
+
+    // The profile's identity OIDs not asked for in the first GET (more profiles than
+    // one request holds, or v1): one more GET, then the record.
+    std::vector<snmp::Oid> missing;
+    if (profile) {
+        for (const auto& [field, o] : profile->identity)
+            if (!p->values.count(snmp::oid_to_string(o))) missing.push_back(o);
+    }
+    if (missing.empty()) {
+        emit_device(*p, profile);
+        finish(*p);
+        return;
+    }
+    snmp::Request req;
+    req.target = p->endpoint;
+    req.security = p->way->security;
+    req.op = snmp::Op::get;
+    req.oids = std::move(missing);
+    submit(std::move(req), [this, p, profile](const snmp::Response& r) {
+        if (r.ok())
+            for (const auto& vb : r.varbinds)
+                p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+        emit_device(*p, profile);
+        finish(*p);
+    });
+}
+
+void Sweep::emit_device(const Probe& p, const snmp::Profile* profile) {
+    auto value = [&](const std::string& o) -> std::string {
+        auto it = p.values.find(o);
+        return it == p.values.end() || it->second.is_exception() ? std::string{}
+                                                                 : text_of(it->second);
+    };
+    const auto& sec = p.way->security;
+    std::string sys_object_id = value(oid_sys_object_id), sys_descr = value(oid_sys_descr);
+    std::optional<std::uint32_t> engine_ent;
+    if (p.engine)
+        engine_ent = p.engine->enterprise ? p.engine->enterprise
+                                          : enterprise_of_engine_id(p.engine->engine_id);
+    Identity id = identify_from_system(sys_object_id, sys_descr, engine_ent);
+    // Identity OIDs the device answered: generic ones first, the profile's win.
+    for (const auto& g : generic_identity) {
+        std::string v = value(g.oid);
+        if (v.empty()) continue;
+        std::string_view f = g.field;
+        if (f == "vendor" && id.vendor.empty()) id.vendor = v;
+        if (f == "model") id.model = v;
+        if (f == "serial") id.serial = v;
+        if (f == "firmware") id.firmware = v;
+    }
+    if (profile) {
+        for (const auto& [field, o] : profile->identity) {
+            std::string v = value(snmp::oid_to_string(o));
+            if (v.empty()) continue;
+            if (field == "model")
+                id.model = v;
+            else if (field == "serial")
+                id.serial = v;
+            else if (field == "firmware")
+                id.firmware = v;
+            else if (field == "vendor")
+                id.vendor = v;
+        }
+    }
+    std::string device_class =
+        profile && !profile->device_class.empty()
+            ? profile->device_class
+            : guess_class(sys_object_id, sys_descr, !value(oid_ups_ident_model).empty());
+
+    Json r = new_record("device");
+    r["id"] = "snmp://" + p.endpoint.to_string();
+    r["target"] = p.endpoint.host;
+    r["transport"] = "snmp";
+    r["port"] = p.endpoint.port;
+    Json s = Json::object();
+    s["version"] = std::string(snmp::to_string(sec.version));
+    if (p.engine) {
+        s["engine_id"] = p.engine->engine_id;
+        s["engine_boots"] = p.engine->boots;
+        if (engine_ent) s["enterprise"] = *engine_ent;
+    }
+    if (sec.version == snmp::Version::v3) s["security_level"] = std::string(sec.level());
+    r["snmp"] = s;
+    if (sec.version != snmp::Version::v3) r["insecure"] = true;
+    r["identified"] = true;
+    auto set = [&](const char* k, const std::string& v) {
+        if (!v.empty()) r[k] = v;
+    };
+    set("sys_name", value(oid_sys_name));
+    set("sys_descr", sys_descr);
+    set("sys_object_id", sys_object_id);
+    auto up = p.values.find(oid_sys_uptime);
+    if (up != p.values.end() && up->second.type == snmp::ValueType::timeticks)
+        r["uptime"] = static_cast<double>(up->second.u) / 100.0;
+    set("vendor", id.vendor);
+    set("model", id.model);
+    set("serial", id.serial);
+    set("firmware", id.firmware);
+    if (!id.card_model.empty() || !id.card_serial.empty()) {
+        Json card = Json::object();
+        if (!id.card_model.empty()) card["model"] = id.card_model;
+        if (!id.card_serial.empty()) card["serial"] = id.card_serial;
+        if (!id.card_firmware.empty()) card["firmware"] = id.card_firmware;
+        r["card"] = card;
+    }
+    r["class"] = device_class;
+    if (profile) r["profile"] = profile->name;
+    r["credential"] = p.way->name;
+    out_.write(r);
+    ++sum_.devices;
+    ++sum_.identified;
+    if (sec.version == snmp::Version::v3)
+        ++sum_.by_v3;
+    else if (sec.version == snmp::Version::v2c)
+        ++sum_.by_v2c;
+    else
+        ++sum_.by_v1;
+}
+
+void Sweep::emit_engine_only(const Probe& p) {
+    Json r = new_record("device");
+    r["id"] = "snmp://" + p.endpoint.to_string();
+    r["target"] = p.endpoint.host;
+    r["transport"] = "snmp";
+    r["port"] = p.endpoint.port;
+    Json s = Json::object();
+    s["version"] = "v3";
+    s["engine_id"] = p.engine->engine_id;
+    s["engine_boots"] = p.engine->boots;
+    auto ent =
+        p.engine->enterprise ? p.engine->enterprise : enterprise_of_engine_id(p.engine->engine_id);
+    if (ent) s["enterprise"] = *ent;
+    r["snmp"] = s;
+    r["identified"] = false;
+    if (ent) {
+        if (auto v = enterprise_vendor(*ent)) r["vendor"] = std::string(*v);
+    }
+    r["class"] = "unknown";
+    out_.write(r);
+    ++sum_.devices;
+    ++sum_.engine_only;
+    spdlog::debug("{}: SNMPv3 engine {} answered, but no credential let us in ({})",
+                  p.endpoint.to_string(), p.engine->engine_id, snmp::to_string(p.last_status));
+}
+
+void Sweep::finish(const Probe& p) {
+    if (p.answered || p.engine) ++sum_.answered;
+    --in_flight_;
+}
+
+void Sweep::progress(bool final) {
+    if (!show_progress_) return;
+    auto now = Clock::now();
+    if (!final && now - last_progress_ < std::chrono::milliseconds(100)) return;
+    last_progress_ = now;
+    double frac =
+        total_ ? static_cast<double>(sum_.probed - in_flight_) / static_cast<double>(total_) : 1.0;
+    int width = 30, filled = static_cast<int>(frac * width);
+    std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu probed, %llu devices", filled,
+                 "##############################", width - filled, "",
+                 static_cast<unsigned long long>(sum_.probed - in_flight_),
+                 static_cast<unsigned long long>(total_),
+                 static_cast<unsigned long long>(sum_.devices));
+    if (final) std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+}
+
+int Sweep::run(TargetList& targets) {
+    total_ = targets.size();
+    show_progress_ = opts_.progress == 1 || (opts_.progress < 0 && log::stderr_is_tty());
+    engine_.set_stop_check([] { return cli::interrupted(); });
+    started_ = Clock::now();
+    std::uint64_t started_targets = 0;
+    Target t;
+    bool more = targets.next(t);
+    while (more || in_flight_ > 0) {
+        if (cli::interrupted()) {
+            engine_.cancel_all();
+            break;
+        }
+        // Start targets within --concurrency and --rate (a token bucket from the start
+        // of the sweep, so a slow turn does not lose the rate it was owed).
+        double allowed =
+            opts_.rate > 0
+                ? opts_.rate * std::chrono::duration<double>(Clock::now() - started_).count() + 1
+                : 1e18;
+        while (more && in_flight_ < opts_.concurrency &&
+               static_cast<double>(started_targets) < allowed) {
+            auto p = std::make_shared<Probe>();
+            p->target = t;
+            p->endpoint = {t.host, t.port.value_or(opts_.port)};
+            ++started_targets;
+            start(std::move(p));
+            more = targets.next(t);
+        }
+        auto wait = std::chrono::milliseconds(in_flight_ ? 20 : 0);
+        if (more && opts_.rate > 0 && in_flight_ < opts_.concurrency) {
+            // Wake for the next token rather than sleeping a whole turn.
+            auto ms = static_cast<long>(std::ceil(1000.0 / opts_.rate));
+            wait = std::chrono::milliseconds(std::clamp(ms, 1L, 20L));
+        }
+        if (in_flight_ > 0)
+            engine_.step(wait);
+        else if (more)
+            std::this_thread::sleep_for(wait);
+        progress(false);
+    }
+    progress(true);
+    sum_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    out_.flush();
+    return cli::interrupted() ? exit_interrupted : exit_ok;
+}
+
+}  // namespace
+
+int run_discover(const DiscoverOptions& opts, const CredentialStore& creds, RecordWriter& out,
+                 DiscoverSummary& summary) {
+    if (!opts.use_v3 && !opts.use_v2c && !opts.use_v1) {
+        spdlog::error("no SNMP version to try");
+        return exit_usage;
+    }
+    TargetList targets({.max_addresses = opts.max_targets, .allow_ports = true});
+    std::vector<std::string> errors;
+    if (!targets.add_all(opts.targets, errors)) {
+        for (const auto& e : errors)
+            spdlog::error("{}", e);
+        return exit_usage;
+    }
+    if (targets.empty()) {
+        spdlog::error("no targets: give addresses, CIDR ranges, @FILE or - for stdin");
+        return exit_usage;
+    }
+    Sweep sweep(opts, out, summary);
+    std::string error;
+    if (!sweep.prepare(creds, error)) {
+        spdlog::error("credentials: {}", error);
+        return exit_usage;
+    }
+    return sweep.run(targets);
+}
+
+}  // namespace dce::discover
