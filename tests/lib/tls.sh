@@ -5,7 +5,7 @@
 #     . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/tls.sh"
 #     tls_init                                # test CA in $PKI/ca.crt
 #     tls_leaf good "/CN=localhost" "IP:127.0.0.1,DNS:localhost"
-#     port=$(tls_s_server good)               # s_server with good.crt/good.key
+#     tls_s_server port good                  # s_server with good.crt/good.key; $port
 #     dce-cert lint --ca-file "$PKI/ca.crt" 127.0.0.1:$port
 
 need openssl
@@ -68,16 +68,17 @@ tls_self() {
     openssl req "${args[@]}" 2>/dev/null || { fail "cannot make self-signed $name"; return 1; }
 }
 
-# tls_s_server NAME [s_server options...]: serves $PKI/NAME.crt on a fresh port and
-# prints the port.
+# tls_s_server VAR NAME [s_server options...]: serves $PKI/NAME.crt on a fresh port and
+# sets VAR to the port. (Not "$(tls_s_server ...)": a subshell would lose the server's
+# pid, and the server would outlive the test.)
 tls_s_server() {
-    local name=$1; shift
-    local port
-    port=$(free_port)
-    bg_start openssl s_server -accept "127.0.0.1:$port" -cert "$PKI/$name.crt" -key "$PKI/$name.key" \
-        -www -quiet "$@" </dev/null >>"$T/s_server.$port.log" 2>&1
-    wait_tcp "$port" 10 || { fail "s_server for $name did not start: $(cat "$T/s_server.$port.log")"; return 1; }
-    echo "$port"
+    local _var=$1 _name=$2; shift 2
+    local _port
+    _port=$(free_port)
+    bg_start openssl s_server -accept "127.0.0.1:$_port" -cert "$PKI/$_name.crt" -key "$PKI/$_name.key" \
+        -www -quiet "$@" </dev/null >>"$T/s_server.$_port.log" 2>&1
+    wait_tcp "$_port" 10 || { fail "s_server for $_name did not start: $(cat "$T/s_server.$_port.log")"; return 1; }
+    printf -v "$_var" '%s' "$_port"
 }
 
 # tls_nginx DIR CERT KEY PROTOCOLS CIPHERS PORT...: one nginx (master + 1 worker) with
