@@ -1,0 +1,78 @@
+#pragma once
+// A small SQL interface the store is written against once, with a SQLite and a
+// PostgreSQL implementation behind it. Statements use PostgreSQL's $1..$n placeholders;
+// the SQLite side maps them to its own named parameters. Errors are bool + message.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace dce::store {
+
+enum class Dialect { sqlite, postgres };
+
+class Stmt {
+  public:
+    virtual ~Stmt() = default;
+    /// Parameters are 1-based, as in the SQL text ($1, $2, ...).
+    virtual void bind_null(int i) = 0;
+    virtual void bind_int(int i, std::int64_t v) = 0;
+    virtual void bind_double(int i, double v) = 0;
+    virtual void bind_text(int i, std::string_view v) = 0;
+
+    enum class Step { row, done, error };
+    /// Runs the statement on the first call, then moves through its rows.
+    virtual Step step() = 0;
+    /// Columns are 0-based.
+    virtual bool is_null(int col) = 0;
+    virtual std::int64_t col_int(int col) = 0;
+    virtual double col_double(int col) = 0;
+    virtual std::string col_text(int col) = 0;
+    /// Rows inserted/updated/deleted by the statement that just finished.
+    virtual std::int64_t changes() = 0;
+    /// Ready for new bindings and another run.
+    virtual void reset() = 0;
+    virtual const std::string& error() const = 0;
+    /// True when the last error was lock contention worth retrying (SQLite BUSY).
+    virtual bool busy() const { return false; }
+};
+
+class Db {
+  public:
+    virtual ~Db() = default;
+    virtual Dialect dialect() const = 0;
+    virtual std::unique_ptr<Stmt> prepare(std::string_view sql, std::string& error) = 0;
+    /// Runs SQL without parameters or results (may hold several statements).
+    virtual bool exec(std::string_view sql, std::string& error) = 0;
+    /// Starts a write transaction. SQLite takes the write lock at once (BEGIN IMMEDIATE),
+    /// waiting and retrying while another writer holds it.
+    virtual bool begin_write(std::string& error) = 0;
+    virtual bool begin_read(std::string& error) = 0;
+    virtual bool commit(std::string& error) = 0;
+    virtual void rollback() = 0;
+    /// Where the data lives, without any secret: a path or a URL.
+    virtual std::string describe() const = 0;
+};
+
+struct SqliteOptions {
+    bool create = true;
+    bool read_only = false;
+    int busy_timeout_ms = 60000;
+};
+/// Opens (and with create, makes with mode 0600) a SQLite file in WAL mode; ":memory:"
+/// works for tests.
+std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& opts,
+                                std::string& error);
+
+struct PostgresOptions {
+    std::string url;       ///< postgresql://user@host:port/db?sslmode=verify-full
+    std::string password;  ///< from the credentials file; empty: libpq's own (PGPASSFILE)
+};
+/// Refuses a URL that carries a password (argv is visible to every user through ps).
+std::unique_ptr<Db> open_postgres(const PostgresOptions& opts, std::string& error);
+
+/// True when `url` holds a password in its user-info part or a password= parameter.
+bool url_has_password(std::string_view url);
+
+}  // namespace dce::store

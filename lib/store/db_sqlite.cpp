@@ -1,0 +1,188 @@
+// SQLite behind the Db interface. WAL mode lets readers run beside one writer; writers
+// queue on the lock with busy_timeout and BEGIN IMMEDIATE (taking the lock up front means
+// a transaction never fails half-way with "database is locked"), and retry when even the
+// timeout runs out. Files are made with umask 077, so the db, -wal and -shm are 0600.
+#include "store/db.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace dce::store {
+namespace {
+
+bool is_busy(int rc) {
+    rc &= 0xff;
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+class SqliteStmt final : public Stmt {
+  public:
+    SqliteStmt(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {
+        // Map $1..$n to SQLite's parameter indexes (a name used twice shares one index).
+        int n = sqlite3_bind_parameter_count(st_);
+        index_.assign(static_cast<std::size_t>(n) + 2, 0);
+        for (int i = 1; i <= n; ++i) {
+            const char* name = sqlite3_bind_parameter_name(st_, i);
+            if (!name || name[0] != '$') continue;
+            int k = std::atoi(name + 1);
+            if (k >= static_cast<int>(index_.size()))
+                index_.resize(static_cast<std::size_t>(k) + 1, 0);
+            if (k > 0) index_[static_cast<std::size_t>(k)] = i;
+        }
+    }
+    ~SqliteStmt() override { sqlite3_finalize(st_); }
+
+    int idx(int i) const {
+        return i > 0 && static_cast<std::size_t>(i) < index_.size()
+                   ? index_[static_cast<std::size_t>(i)]
+                   : 0;
+    }
+    void bind_null(int i) override { sqlite3_bind_null(st_, idx(i)); }
+    void bind_int(int i, std::int64_t v) override { sqlite3_bind_int64(st_, idx(i), v); }
+    void bind_double(int i, double v) override { sqlite3_bind_double(st_, idx(i), v); }
+    void bind_text(int i, std::string_view v) override {
+        sqlite3_bind_text(st_, idx(i), v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    Step step() override {
+        int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return Step::row;
+        if (rc == SQLITE_DONE) {
+            changes_ = sqlite3_changes64(db_);
+            return Step::done;
+        }
+        busy_ = is_busy(rc);
+        error_ = sqlite3_errmsg(db_);
+        sqlite3_reset(st_);
+        return Step::error;
+    }
+    bool is_null(int c) override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
+    std::int64_t col_int(int c) override { return sqlite3_column_int64(st_, c); }
+    double col_double(int c) override { return sqlite3_column_double(st_, c); }
+    std::string col_text(int c) override {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, c)))
+                 : std::string();
+    }
+    std::int64_t changes() override { return changes_; }
+    void reset() override {
+        sqlite3_reset(st_);
+        sqlite3_clear_bindings(st_);
+        busy_ = false;
+    }
+    const std::string& error() const override { return error_; }
+    bool busy() const override { return busy_; }
+
+  private:
+    sqlite3* db_;
+    sqlite3_stmt* st_;
+    std::vector<int> index_;
+    std::int64_t changes_ = 0;
+    std::string error_;
+    bool busy_ = false;
+};
+
+class SqliteDb final : public Db {
+  public:
+    SqliteDb(sqlite3* db, std::string path, int busy_ms)
+        : db_(db), path_(std::move(path)), busy_ms_(busy_ms) {}
+    ~SqliteDb() override { sqlite3_close_v2(db_); }
+    Dialect dialect() const override { return Dialect::sqlite; }
+    std::unique_ptr<Stmt> prepare(std::string_view sql, std::string& error) override {
+        sqlite3_stmt* st = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+        if (rc != SQLITE_OK) {
+            error = std::string(sqlite3_errmsg(db_));
+            return nullptr;
+        }
+        return std::make_unique<SqliteStmt>(db_, st);
+    }
+    bool exec(std::string_view sql, std::string& error) override {
+        std::string s(sql);
+        return retry([&] {
+            char* msg = nullptr;
+            int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg);
+            if (rc != SQLITE_OK) {
+                error = msg ? msg : sqlite3_errstr(rc);
+                sqlite3_free(msg);
+            }
+            return rc;
+        });
+    }
+    bool begin_write(std::string& error) override { return exec("BEGIN IMMEDIATE", error); }
+    bool begin_read(std::string& error) override { return exec("BEGIN", error); }
+    bool commit(std::string& error) override { return exec("COMMIT", error); }
+    void rollback() override {
+        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    std::string describe() const override { return path_; }
+
+  private:
+    // busy_timeout already waits inside SQLite; this loop covers the cases where SQLite
+    // gives up early to avoid a deadlock, and an overloaded machine past the timeout.
+    template <class F>
+    bool retry(F&& f) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_ms_);
+        int delay = 2;
+        while (true) {
+            int rc = f();
+            if (rc == SQLITE_OK) return true;
+            if (!is_busy(rc) || std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+            delay = std::min(delay * 2, 100);
+        }
+    }
+    sqlite3* db_;
+    std::string path_;
+    int busy_ms_;
+};
+
+}  // namespace
+
+std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& opts,
+                                std::string& error) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    flags |= opts.read_only ? SQLITE_OPEN_READONLY
+                            : (SQLITE_OPEN_READWRITE | (opts.create ? SQLITE_OPEN_CREATE : 0));
+    sqlite3* db = nullptr;
+    // The database holds an inventory and security findings: 0600 for the file and for
+    // the -wal/-shm files SQLite makes later on this connection.
+    mode_t old = ::umask(077);
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    std::string err;
+    std::unique_ptr<SqliteDb> out;
+    if (rc != SQLITE_OK) {
+        error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close_v2(db);
+        ::umask(old);
+        return nullptr;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, opts.busy_timeout_ms);
+    out = std::make_unique<SqliteDb>(db, path, opts.busy_timeout_ms);
+    bool ok = true;
+    if (!opts.read_only && path != ":memory:") {
+        // WAL: readers never block the writer; synchronous=NORMAL in WAL keeps every
+        // committed transaction across a process crash (kill -9); only a power cut can
+        // lose the last ones, never corrupt the file.
+        ok = out->exec("PRAGMA journal_mode=WAL", err) &&
+             out->exec("PRAGMA synchronous=NORMAL", err);
+    }
+    ok = ok &&
+         out->exec("PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
+                   err);
+    // Touch the schema so the -wal and -shm files exist now, under the umask above.
+    ok = ok && out->exec("SELECT count(*) FROM sqlite_master", err);
+    ::umask(old);
+    if (!ok) {
+        error = "cannot open " + path + ": " + err;
+        return nullptr;
+    }
+    return out;
+}
+
+}  // namespace dce::store

@@ -1,0 +1,193 @@
+// The schema and its migrations (docs/STORE.md). Version 1 is the first layout, kept
+// verbatim so a v1 database can be made (tests) and upgraded; each later version is a
+// migration applied in its own transaction, so a crash mid-upgrade leaves the previous
+// version intact. The same SQL serves SQLite and PostgreSQL, with a few words swapped.
+#include "store/store.hpp"
+
+#include "core/time.hpp"
+
+#include <sys/stat.h>
+
+namespace dce::store {
+namespace {
+
+std::string dialect_sql(Dialect d, std::string sql) {
+    auto swap = [&](std::string_view key, std::string_view lite, std::string_view pg) {
+        for (auto pos = sql.find(key); pos != std::string::npos; pos = sql.find(key, pos)) {
+            auto with = d == Dialect::sqlite ? lite : pg;
+            sql.replace(pos, key.size(), with);
+            pos += with.size();
+        }
+    };
+    // SQLite's rowid alias must be spelled exactly INTEGER PRIMARY KEY.
+    swap("{ID}", "INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY");
+    // Readings are keyed by (series, ts) alone: on SQLite the key is the table.
+    swap("{WITHOUT_ROWID}", " WITHOUT ROWID", "");
+    return sql;
+}
+
+// Version 1: no sites.
+constexpr const char* ddl_v1 = R"SQL(
+CREATE TABLE schema_version (version BIGINT NOT NULL, applied_at TEXT NOT NULL);
+CREATE TABLE devices (
+  id TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,
+  class TEXT, vendor TEXT, model TEXT, rec TEXT NOT NULL);
+CREATE UNIQUE INDEX devices_key ON devices (id);
+CREATE TABLE series (
+  id {ID}, device TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL,
+  unit TEXT, source TEXT);
+CREATE UNIQUE INDEX series_key ON series (device, metric, labels);
+CREATE TABLE readings (
+  series BIGINT NOT NULL, ts BIGINT NOT NULL, num DOUBLE PRECISION, txt TEXT, extra TEXT,
+  PRIMARY KEY (series, ts)){WITHOUT_ROWID};
+CREATE TABLE events (
+  id {ID}, ts BIGINT NOT NULL, hash BIGINT NOT NULL, source TEXT, device TEXT, name TEXT,
+  severity TEXT, rec TEXT NOT NULL);
+CREATE UNIQUE INDEX events_key ON events (ts, hash);
+CREATE TABLE certs (
+  id {ID}, ts BIGINT NOT NULL, hash BIGINT NOT NULL, endpoint TEXT, rec TEXT NOT NULL);
+CREATE UNIQUE INDEX certs_key ON certs (ts, hash);
+CREATE TABLE findings (
+  id {ID}, ts BIGINT NOT NULL, tool TEXT NOT NULL, check_id TEXT NOT NULL,
+  target TEXT NOT NULL, status TEXT NOT NULL, severity TEXT, rec TEXT NOT NULL);
+CREATE UNIQUE INDEX findings_key ON findings (tool, check_id, target, ts);
+CREATE TABLE errors (
+  id {ID}, ts BIGINT NOT NULL, hash BIGINT NOT NULL, tool TEXT, target TEXT, code TEXT,
+  rec TEXT NOT NULL);
+CREATE UNIQUE INDEX errors_key ON errors (ts, hash);
+CREATE TABLE others (
+  id {ID}, ts BIGINT NOT NULL, hash BIGINT NOT NULL, type TEXT NOT NULL, rec TEXT NOT NULL);
+CREATE UNIQUE INDEX others_key ON others (type, ts, hash);
+)SQL";
+
+// Version 2: sites (tenants) in every table and every natural key, a sites table so a
+// query can tell cheaply whether the data holds more than one, and time indexes for
+// queries and pruning.
+constexpr const char* ddl_v2 = R"SQL(
+CREATE TABLE sites (name TEXT PRIMARY KEY);
+ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX devices_key;
+CREATE UNIQUE INDEX devices_key ON devices (site, id);
+ALTER TABLE series ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX series_key;
+CREATE UNIQUE INDEX series_key ON series (site, device, metric, labels);
+ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX events_key;
+CREATE UNIQUE INDEX events_key ON events (site, ts, hash);
+ALTER TABLE certs ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX certs_key;
+CREATE UNIQUE INDEX certs_key ON certs (site, ts, hash);
+ALTER TABLE findings ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX findings_key;
+CREATE UNIQUE INDEX findings_key ON findings (site, tool, check_id, target, ts);
+CREATE INDEX findings_ts ON findings (site, ts);
+ALTER TABLE errors ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX errors_key;
+CREATE UNIQUE INDEX errors_key ON errors (site, ts, hash);
+ALTER TABLE others ADD COLUMN site TEXT NOT NULL DEFAULT '';
+DROP INDEX others_key;
+CREATE UNIQUE INDEX others_key ON others (site, type, ts, hash);
+INSERT INTO sites (name) SELECT DISTINCT '' FROM devices;
+INSERT INTO sites (name) SELECT DISTINCT '' FROM series WHERE NOT EXISTS (SELECT 1 FROM sites);
+INSERT INTO sites (name) SELECT DISTINCT '' FROM events WHERE NOT EXISTS (SELECT 1 FROM sites);
+INSERT INTO sites (name) SELECT DISTINCT '' FROM findings WHERE NOT EXISTS (SELECT 1 FROM sites);
+INSERT INTO sites (name) SELECT DISTINCT '' FROM errors WHERE NOT EXISTS (SELECT 1 FROM sites);
+INSERT INTO sites (name) SELECT DISTINCT '' FROM certs WHERE NOT EXISTS (SELECT 1 FROM sites);
+)SQL";
+
+// PostgreSQL gets a BRIN index on reading time: tiny, and pruning and time-range
+// queries over years of readings skip whole blocks. SQLite would pay for a B-tree on
+// every insert, so it scans instead (pruning is rare).
+constexpr const char* ddl_v2_postgres = R"SQL(
+CREATE INDEX readings_ts ON readings USING brin (ts);
+)SQL";
+
+}  // namespace
+
+bool read_schema_version(Db& db, int& version, std::string& error) {
+    std::string sql =
+        db.dialect() == Dialect::sqlite
+            ? "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"
+            : "SELECT count(*) FROM information_schema.tables WHERE "
+              "table_schema = current_schema() AND table_name = 'schema_version'";
+    auto st = db.prepare(sql, error);
+    if (!st) return false;
+    if (st->step() != Stmt::Step::row) return error = st->error(), false;
+    if (st->col_int(0) == 0) return version = 0, true;
+    auto v = db.prepare("SELECT max(version) FROM schema_version", error);
+    if (!v) return false;
+    if (v->step() != Stmt::Step::row) return error = v->error(), false;
+    version = v->is_null(0) ? 0 : static_cast<int>(v->col_int(0));
+    return true;
+}
+
+bool migrate(Db& db, std::string& error, int target) {
+    int version = 0;
+    if (!read_schema_version(db, version, error)) return false;
+    if (version > schema_version_current) {
+        error = "database schema version " + std::to_string(version) +
+                " is newer than this dce-store (" + std::to_string(schema_version_current) +
+                "); upgrade dce-store";
+        return false;
+    }
+    while (version < target) {
+        // One transaction per step; re-read the version inside it, since another process
+        // may have migrated while this one waited for the lock.
+        if (!db.begin_write(error)) return false;
+        std::string err;
+        bool ok =
+            db.dialect() != Dialect::postgres || db.exec("SELECT pg_advisory_xact_lock(4201)", err);
+        int now = 0;
+        ok = ok && read_schema_version(db, now, err);
+        if (ok && now > version) {
+            db.commit(err);
+            version = now;
+            continue;
+        }
+        int next = version + 1;
+        if (ok) {
+            if (next == 1) ok = db.exec(dialect_sql(db.dialect(), ddl_v1), err);
+            if (next == 2) {
+                ok = db.exec(dialect_sql(db.dialect(), ddl_v2), err);
+                if (ok && db.dialect() == Dialect::postgres) ok = db.exec(ddl_v2_postgres, err);
+            }
+        }
+        if (ok) {
+            auto st =
+                db.prepare("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", err);
+            ok = st != nullptr;
+            if (ok) {
+                st->bind_int(1, next);
+                st->bind_text(2, now_timestamp());
+                ok = st->step() == Stmt::Step::done;
+                if (!ok) err = st->error();
+            }
+        }
+        if (!ok || !db.commit(err)) {
+            db.rollback();
+            error = "migration to schema version " + std::to_string(next) + " failed: " + err;
+            return false;
+        }
+        version = next;
+    }
+    return true;
+}
+
+bool is_postgres_url(std::string_view spec) {
+    return spec.starts_with("postgresql://") || spec.starts_with("postgres://");
+}
+
+std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error) {
+    if (is_postgres_url(opts.spec))
+        return open_postgres({.url = opts.spec, .password = opts.password}, error);
+    if (!opts.create && opts.spec != ":memory:") {
+        struct stat sb {};
+        if (::stat(opts.spec.c_str(), &sb) != 0) {
+            error = "no database at " + opts.spec + " (ingest something first, or give --db)";
+            return nullptr;
+        }
+    }
+    return open_sqlite(opts.spec, {.create = opts.create, .read_only = opts.read_only}, error);
+}
+
+}  // namespace dce::store

@@ -1,0 +1,150 @@
+#pragma once
+// The store: one schema on SQLite and PostgreSQL (docs/STORE.md), versioned with
+// migrations; records in, records out. Devices are upserted (first/last seen kept),
+// readings are appended under a natural key (series + ts) so re-ingesting the same input
+// stores nothing twice, events/certs/errors/findings are appended under a key of their
+// own content, and record types this build does not know are kept whole.
+
+#include "core/record.hpp"
+#include "store/db.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace dce::store {
+
+inline constexpr int schema_version_current = 2;
+
+/// Kinds of stored record; `other` keeps types this build does not know.
+enum class Kind { device, reading, event, cert, finding, error, other };
+inline constexpr Kind all_kinds[] = {Kind::device,  Kind::reading, Kind::event, Kind::cert,
+                                     Kind::finding, Kind::error,   Kind::other};
+std::string_view kind_name(Kind k);
+std::optional<Kind> kind_from_name(std::string_view name);  ///< also plural: "devices"
+
+/// Opens the store named by `spec`: a postgresql:// URL or a SQLite path.
+struct OpenOptions {
+    std::string spec;
+    std::string password;  ///< PostgreSQL only, from the credentials file
+    bool create = true;
+    bool read_only = false;
+};
+std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error);
+bool is_postgres_url(std::string_view spec);
+
+/// The schema version of a database; 0 when it has none yet.
+bool read_schema_version(Db& db, int& version, std::string& error);
+/// Creates the schema or upgrades it in place, one migration per transaction; refuses
+/// a database newer than this build. `target` is for tests (making a v1 database).
+bool migrate(Db& db, std::string& error, int target = schema_version_current);
+
+/// One input record, flattened for its table. Made on the parsing thread so the
+/// writing thread only binds values.
+struct Row {
+    Kind kind = Kind::other;
+    std::uint64_t line = 0;
+    std::string site;
+    std::int64_t ts = 0;  ///< ms since the epoch
+    // reading: series key and value
+    std::string device, metric, labels, unit, source;
+    bool has_num = false;
+    double num = 0;
+    bool has_txt = false;
+    std::string txt;
+    std::string extra;  ///< reading: other fields as a JSON object, or empty
+    // device
+    std::string id, dev_class, vendor, model;
+    std::int64_t first_seen = 0, last_seen = 0;
+    // finding / error / event / cert / other
+    std::string type, tool, check, target, status, severity, name, code;
+    std::int64_t hash = 0;
+    std::string rec;  ///< the record as JSON, without `site` (kept in its column)
+};
+
+/// Flattens a checked record. `forced_site` (from --site) is given to records without
+/// one; a record naming another site is refused with a reason.
+bool to_row(const Json& record, std::string_view forced_site, Row& row, std::string& why);
+
+struct KindCounts {
+    std::uint64_t stored = 0;     ///< new rows (devices: new or updated)
+    std::uint64_t duplicate = 0;  ///< already present (re-ingested input)
+};
+using Counts = std::map<Kind, KindCounts>;
+
+/// Writes batches, each in one transaction: a record counts as stored only once its
+/// batch committed. Lock contention is waited out and the batch retried.
+class Writer {
+  public:
+    explicit Writer(Db& db) : db_(db) {}
+    bool write(const std::vector<Row>& rows, Counts& counts, std::string& error);
+
+  private:
+    bool write_once(const std::vector<Row>& rows, Counts& counts, std::string& error, bool& busy);
+    bool prepare_all(std::string& error);
+    bool write_row(const Row& r, Counts& counts, std::string& error, bool& busy);
+    Db& db_;
+    std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
+        other_;
+    std::unordered_map<std::string, std::int64_t> series_ids_;
+};
+
+/// What to read back.
+struct Query {
+    Kind kind = Kind::reading;
+    std::optional<std::string> site;   ///< nullopt: every site (after the mixing check)
+    std::vector<std::string> devices;  ///< device ids (events: source or device)
+    std::vector<std::string> metrics;  ///< readings: names, `*` as a wildcard
+    std::vector<std::pair<std::string, std::string>> labels;  ///< readings: key=value
+    std::optional<std::int64_t> since, until;  ///< ms since the epoch, inclusive / exclusive
+    bool last = false;                         ///< readings: last value per series
+    std::int64_t every_ms = 0;                 ///< readings: min/max/avg/last per bucket
+    std::vector<std::string> status;           ///< findings
+    std::vector<std::string> severity;         ///< events, findings
+    std::vector<std::string> checks;           ///< findings
+    std::vector<std::string> types;            ///< other: record types
+    std::int64_t limit = 0;                    ///< 0: no limit
+    bool ordered = true;                       ///< false for export: storage order
+};
+
+/// Every site present (records without a site count as ""), sorted.
+bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error);
+
+/// Streams records in the contract's shape (with `site` when set) to `emit`; stops
+/// early when emit returns false.
+bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
+               std::string& error);
+
+struct PruneResult {
+    Kind kind;
+    std::int64_t cutoff;
+    std::int64_t deleted;
+};
+/// Deletes rows older than the cutoff of each kind given (devices: by last seen).
+bool prune(Db& db, const std::map<Kind, std::int64_t>& cutoffs,
+           const std::optional<std::string>& site, bool dry_run, std::vector<PruneResult>& out,
+           std::string& error);
+
+struct KindStats {
+    std::int64_t rows = 0;
+    std::optional<std::int64_t> first_ts, last_ts;
+};
+struct Stats {
+    int schema_version = 0;
+    std::map<Kind, KindStats> kinds;
+    std::int64_t series = 0;
+    std::vector<std::string> sites;
+    std::optional<std::int64_t> bytes;  ///< SQLite: file + WAL size
+};
+bool collect_stats(Db& db, const std::optional<std::string>& site, Stats& out, std::string& error);
+
+/// FNV-1a, 64 bits: stable across builds and machines (std::hash is not).
+std::uint64_t fnv1a64(std::string_view s);
+/// ms since the epoch <-> the contract's RFC 3339 form.
+std::string format_ms(std::int64_t ms);
+
+}  // namespace dce::store

@@ -1,0 +1,290 @@
+// Unit tests of the store on an in-memory SQLite database.
+#include "store/store.hpp"
+
+#include <catch.hpp>
+
+using namespace dce;
+using namespace dce::store;
+
+namespace {
+
+std::unique_ptr<Db> memdb() {
+    std::string error;
+    auto db = open_sqlite(":memory:", {}, error);
+    REQUIRE(db);
+    REQUIRE(migrate(*db, error));
+    return db;
+}
+
+Row row_of(const std::string& line, std::string_view site = "") {
+    Row r;
+    std::string why;
+    Json j = Json::parse(line);
+    REQUIRE(check_record(j, why));
+    REQUIRE(to_row(j, site, r, why));
+    return r;
+}
+
+Counts store_lines(Db& db, const std::vector<std::string>& lines, std::string_view site = "") {
+    Writer w(db);
+    std::vector<Row> rows;
+    for (const auto& l : lines)
+        rows.push_back(row_of(l, site));
+    Counts c;
+    std::string error;
+    REQUIRE(w.write(rows, c, error));
+    return c;
+}
+
+std::vector<Json> query_all(Db& db, const Query& q) {
+    std::vector<Json> out;
+    std::string error;
+    REQUIRE(run_query(
+        db, q, [&](const Json& r) { return out.push_back(r), true; }, error));
+    return out;
+}
+
+std::int64_t count(Db& db, const std::string& sql) {
+    std::string error;
+    auto st = db.prepare(sql, error);
+    REQUIRE(st);
+    REQUIRE(st->step() == Stmt::Step::row);
+    return st->col_int(0);
+}
+
+const std::string r1 =
+    R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"snmp://127.0.0.1:161","metric":"ups.battery.charge","value":97,"unit":"percent","source":"1.3.6.1.4.1.318.1.1.1.2.2.1.0"})";
+const std::string r2 =
+    R"({"type":"reading","ts":"2026-11-22T07:31:00.000Z","device":"snmp://127.0.0.1:161","metric":"ups.battery.charge","value":95.5,"unit":"percent"})";
+const std::string r3 =
+    R"({"type":"reading","ts":"2026-11-22T07:31:00.000Z","device":"snmp://127.0.0.1:161","metric":"pdu.outlet.state","value":"on","labels":{"outlet":3,"bank":"A"}})";
+
+}  // namespace
+
+TEST_CASE("a new database gets the current schema, and migrating again changes nothing") {
+    auto db = memdb();
+    int v = 0;
+    std::string error;
+    REQUIRE(read_schema_version(*db, v, error));
+    CHECK(v == schema_version_current);
+    REQUIRE(migrate(*db, error));
+    CHECK(count(*db, "SELECT count(*) FROM schema_version") == schema_version_current);
+}
+
+TEST_CASE("a version 1 database made by the old DDL is upgraded in place, data kept") {
+    std::string error;
+    auto db = open_sqlite(":memory:", {}, error);
+    REQUIRE(migrate(*db, error, 1));
+    REQUIRE(db->exec(
+        "INSERT INTO devices (id, first_seen, last_seen, rec) VALUES "
+        "('snmp://127.0.0.1:161', 1, 2, '{\"type\":\"device\",\"ts\":\"2026-11-22T07:30:00.000Z\","
+        "\"id\":\"snmp://127.0.0.1:161\",\"target\":\"127.0.0.1\",\"transport\":\"snmp\"}');"
+        "INSERT INTO series (device, metric, labels) VALUES ('snmp://127.0.0.1:161', 'ups.load', "
+        "'');"
+        "INSERT INTO readings (series, ts, num) VALUES (1, 1000, 42);",
+        error));
+    int v = 0;
+    REQUIRE(read_schema_version(*db, v, error));
+    CHECK(v == 1);
+    REQUIRE(migrate(*db, error));
+    REQUIRE(read_schema_version(*db, v, error));
+    CHECK(v == 2);
+    auto readings = query_all(*db, Query{.kind = Kind::reading});
+    REQUIRE(readings.size() == 1);
+    CHECK(readings[0]["value"] == 42);
+    CHECK(!readings[0].contains("site"));
+    std::vector<std::string> sites;
+    REQUIRE(list_sites(*db, sites, error));
+    CHECK(sites == std::vector<std::string>{""});
+    // The new natural key includes the site: the same reading under a site is new.
+    auto c = store_lines(*db, {r1}, "paris");
+    CHECK(c[Kind::reading].stored == 1);
+}
+
+TEST_CASE("a database newer than this build is refused") {
+    auto db = memdb();
+    std::string error;
+    REQUIRE(db->exec("INSERT INTO schema_version VALUES (99, 'later')", error));
+    CHECK_FALSE(migrate(*db, error));
+    CHECK(error.find("newer") != std::string::npos);
+}
+
+TEST_CASE("re-ingesting the same readings stores nothing twice") {
+    auto db = memdb();
+    auto c = store_lines(*db, {r1, r2, r3});
+    CHECK(c[Kind::reading].stored == 3);
+    c = store_lines(*db, {r1, r2, r3});
+    CHECK(c[Kind::reading].stored == 0);
+    CHECK(c[Kind::reading].duplicate == 3);
+    CHECK(count(*db, "SELECT count(*) FROM readings") == 3);
+    CHECK(count(*db, "SELECT count(*) FROM series") == 2);
+}
+
+TEST_CASE("labels are a canonical part of the key, whatever their order") {
+    Row a = row_of(
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"labels":{"b":"2","a":1}})");
+    Row b = row_of(
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"labels":{"a":1,"b":"2"}})");
+    CHECK(a.labels == b.labels);
+    CHECK(a.labels == R"({"a":1,"b":"2"})");
+}
+
+TEST_CASE("readings come back in the contract's shape, values of every kind exact") {
+    auto db = memdb();
+    store_lines(
+        *db,
+        {r1, r3,
+         R"({"type":"reading","ts":"2026-11-22T07:32:00.000Z","device":"d","metric":"ok","value":true,"poller":"p1"})"});
+    auto out = query_all(*db, Query{.kind = Kind::reading});
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].dump() == Json::parse(r1).dump());
+    CHECK(out[1]["value"] == "on");
+    CHECK(out[1]["labels"]["outlet"] == 3);
+    CHECK(out[2]["value"] == true);
+    CHECK(out[2]["poller"] == "p1");
+    for (const auto& r : out) {
+        std::string why;
+        CHECK(check_record(r, why));
+    }
+}
+
+TEST_CASE("query filters: metric wildcard, label, time range, last, buckets") {
+    auto db = memdb();
+    std::vector<std::string> lines;
+    for (int i = 0; i < 10; ++i) {
+        char buf[400];
+        std::snprintf(
+            buf, sizeof buf,
+            R"({"type":"reading","ts":"2026-11-22T07:%02d:00.000Z","device":"snmp://127.0.0.%d:161","metric":"ups.load","value":%d,"labels":{"phase":"%d"}})",
+            i, 1 + i % 2, i * 10, i % 2);
+        lines.push_back(buf);
+    }
+    lines.push_back(r3);
+    store_lines(*db, lines);
+    CHECK(query_all(*db, Query{.kind = Kind::reading, .metrics = {"ups.*"}}).size() == 10);
+    CHECK(query_all(*db, Query{.kind = Kind::reading, .metrics = {"ups"}}).empty());
+    CHECK(query_all(*db, Query{.kind = Kind::reading, .labels = {{"phase", "1"}}}).size() == 5);
+    CHECK(query_all(*db, Query{.kind = Kind::reading, .labels = {{"outlet", "3"}}}).size() == 1);
+    auto since = query_all(*db, Query{.kind = Kind::reading,
+                                      .metrics = {"ups.load"},
+                                      .since = 1795330800000 + 5 * 60000});  // 07:05
+    CHECK(since.size() == 5);
+    auto last = query_all(*db, Query{.kind = Kind::reading, .metrics = {"ups.load"}, .last = true});
+    REQUIRE(last.size() == 2);
+    CHECK(last[0]["value"] == 80);
+    CHECK(last[1]["value"] == 90);
+    auto buckets = query_all(
+        *db,
+        Query{.kind = Kind::reading, .devices = {"snmp://127.0.0.1:161"}, .every_ms = 5 * 60000});
+    REQUIRE(buckets.size() == 2);
+    CHECK(buckets[0]["min"] == 0);
+    CHECK(buckets[0]["max"] == 40);
+    CHECK(buckets[0]["avg"] == 20.0);
+    CHECK(buckets[0]["last"] == 40);
+    CHECK(buckets[0]["count"] == 3);
+    CHECK(buckets[1]["count"] == 2);
+    CHECK(buckets[1]["ts"] == "2026-11-22T07:05:00.000Z");
+}
+
+TEST_CASE("a device seen again is updated and keeps first and last seen") {
+    auto db = memdb();
+    auto dev = [](const char* ts, const char* fw) {
+        return std::string(R"({"type":"device","ts":")") + ts +
+               R"(","id":"snmp://127.0.0.1:161","target":"127.0.0.1","transport":"snmp","firmware":")" +
+               fw + "\"}";
+    };
+    store_lines(*db, {dev("2026-11-22T07:30:00.000Z", "v1")});
+    auto c = store_lines(
+        *db, {dev("2026-11-22T08:30:00.000Z", "v2"), dev("2026-11-22T06:30:00.000Z", "v0")});
+    CHECK(c[Kind::device].stored == 2);
+    auto out = query_all(*db, Query{.kind = Kind::device});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0]["firmware"] == "v2");
+    CHECK(out[0]["first_seen"] == "2026-11-22T06:30:00.000Z");
+    CHECK(out[0]["last_seen"] == "2026-11-22T08:30:00.000Z");
+}
+
+TEST_CASE("events, findings, errors, certs and unknown types are appended once each") {
+    auto db = memdb();
+    std::vector<std::string> lines = {
+        R"({"type":"event","ts":"2026-11-22T07:30:00.000Z","source":"127.0.0.1","transport":"snmp","name":"upsOnBattery","severity":"high"})",
+        R"({"type":"event","ts":"2026-11-22T07:30:00.000Z","source":"127.0.0.1","transport":"snmp","name":"upsOnLine","severity":"info"})",
+        R"({"type":"finding","ts":"2026-11-22T07:30:00.000Z","tool":"dce-audit","check":"snmp.v1-disabled","target":"127.0.0.1","status":"fail","severity":"high","message":"SNMPv1 answers"})",
+        R"({"type":"error","ts":"2026-11-22T07:30:00.000Z","tool":"dce-poll","target":"127.0.0.2","code":"timeout","message":"no answer"})",
+        R"({"type":"cert","ts":"2026-11-22T07:30:00.000Z","endpoint":"127.0.0.1:443"})",
+        R"({"type":"flow","ts":"2026-11-22T07:30:00.000Z","bytes":12})",
+    };
+    auto c = store_lines(*db, lines);
+    CHECK(c[Kind::event].stored == 2);
+    CHECK(c[Kind::finding].stored == 1);
+    CHECK(c[Kind::error].stored == 1);
+    CHECK(c[Kind::cert].stored == 1);
+    CHECK(c[Kind::other].stored == 1);
+    c = store_lines(*db, lines);
+    CHECK(c[Kind::event].duplicate == 2);
+    CHECK(c[Kind::other].duplicate == 1);
+    auto ev = query_all(*db, Query{.kind = Kind::event, .severity = {"high"}});
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].dump() == Json::parse(lines[0]).dump());
+    CHECK(query_all(*db, Query{.kind = Kind::finding, .status = {"fail"}}).size() == 1);
+    CHECK(query_all(*db, Query{.kind = Kind::finding, .status = {"pass"}}).empty());
+    auto other = query_all(*db, Query{.kind = Kind::other, .types = {"flow"}});
+    REQUIRE(other.size() == 1);
+    CHECK(other[0]["bytes"] == 12);
+}
+
+TEST_CASE("sites keep data apart") {
+    auto db = memdb();
+    store_lines(*db, {r1}, "paris");
+    store_lines(*db, {r1}, "lyon");
+    std::vector<std::string> sites;
+    std::string error;
+    REQUIRE(list_sites(*db, sites, error));
+    CHECK(sites == std::vector<std::string>{"lyon", "paris"});
+    auto paris = query_all(*db, Query{.kind = Kind::reading, .site = "paris"});
+    REQUIRE(paris.size() == 1);
+    CHECK(paris[0]["site"] == "paris");
+    CHECK(query_all(*db, Query{.kind = Kind::reading}).size() == 2);
+    Row r;
+    std::string why;
+    Json j = Json::parse(r1);
+    j["site"] = "lyon";
+    CHECK_FALSE(to_row(j, "paris", r, why));
+    CHECK(why.find("lyon") != std::string::npos);
+}
+
+TEST_CASE("prune deletes what is older than the cutoff, per kind") {
+    auto db = memdb();
+    store_lines(
+        *db,
+        {r1, r2, r3,
+         R"({"type":"event","ts":"2026-11-22T07:30:00.000Z","source":"127.0.0.1","transport":"snmp"})"});
+    std::vector<PruneResult> res;
+    std::string error;
+    std::int64_t cutoff = 1795330800000 + 31 * 60000;  // 07:31
+    REQUIRE(prune(*db, {{Kind::reading, cutoff}}, std::nullopt, true, res, error));
+    REQUIRE(res.size() == 1);
+    CHECK(res[0].deleted == 1);
+    CHECK(count(*db, "SELECT count(*) FROM readings") == 3);
+    res.clear();
+    REQUIRE(prune(*db, {{Kind::reading, cutoff}, {Kind::event, cutoff}}, std::nullopt, false, res,
+                  error));
+    CHECK(count(*db, "SELECT count(*) FROM readings") == 2);
+    CHECK(count(*db, "SELECT count(*) FROM events") == 0);
+    Stats s;
+    REQUIRE(collect_stats(*db, std::nullopt, s, error));
+    CHECK(s.kinds[Kind::reading].rows == 2);
+    CHECK(s.series == 2);
+}
+
+TEST_CASE("a URL carrying a password is recognised") {
+    CHECK(url_has_password("postgresql://dce:secret@127.0.0.1:5432/dce"));
+    CHECK(url_has_password("postgresql://127.0.0.1/dce?user=dce&password=secret"));
+    CHECK_FALSE(url_has_password("postgresql://dce@127.0.0.1:5432/dce?sslmode=verify-full"));
+    CHECK_FALSE(url_has_password("postgresql://[::1]:5432/dce"));
+}
+
+TEST_CASE("fnv1a64 is the published FNV-1a") {
+    CHECK(fnv1a64("") == 0xcbf29ce484222325ULL);
+    CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+}

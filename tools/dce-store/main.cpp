@@ -1,0 +1,236 @@
+// dce-store: where every pipeline ends. Glue only: the options, then lib/store.
+#include "core/cli.hpp"
+#include "core/exit_codes.hpp"
+#include "store/tool.hpp"
+
+namespace {
+
+const dce::cli::ToolDoc doc{
+    .name = "dce-store",
+    .summary = "Keep devices, readings, events and findings in SQLite or PostgreSQL",
+    .description =
+        "dce-store is where every pipeline ends: `ingest` reads JSON-lines records of every type "
+        "on "
+        "stdin (device, reading, event, cert, finding, error, and types written by later tools) "
+        "and "
+        "stores them in a SQLite file (the default, in WAL mode) or a PostgreSQL database (when "
+        "--db is "
+        "a postgresql:// URL). `query` reads them back as records, CSV or a table; `prune` applies "
+        "retention; `export` and `import` move a whole store as JSON lines; `stats` and `sites` "
+        "describe it; `migrate` upgrades its schema in place (every command also does so on "
+        "open).\n\n"
+        "Nothing acknowledged is lost. Records are written in batches, one transaction each, when "
+        "a "
+        "batch is full (--batch) or when --commit-interval has passed since the last commit, so a "
+        "slow "
+        "trickle from `dce-poll --interval` is stored promptly; a record counts as stored only "
+        "once its "
+        "batch committed, and kill -9 at any moment leaves a consistent database holding every "
+        "committed "
+        "batch. Re-ingesting the same input stores nothing twice: readings are keyed by "
+        "device+metric+labels+ts, events, certs and errors by time and content, findings by "
+        "tool+check+target+ts, and a device seen again updates its inventory row and keeps its "
+        "first and "
+        "last seen times. So a crashed cron job can simply be run again. Several ingest processes "
+        "(a "
+        "poller and a trap receiver) can write to one SQLite file at once: each batch takes the "
+        "write "
+        "lock up front and waits for it. SIGINT or SIGTERM commits what was read and exits 130.\n\n"
+        "Bad lines are reported on stderr with their line number and reason, counted, and skipped; "
+        "the rest is stored. The summary line on stderr counts what was stored of each type and "
+        "how many "
+        "lines were rejected. Exit status 3 means some lines were rejected (the rest is stored), "
+        "like a "
+        "failed target elsewhere.\n\n"
+        "Sites: --site NAME on ingest gives records without a `site` that site (a record naming "
+        "another "
+        "site is rejected), and on query, prune, export and stats restricts the command to it. "
+        "When a "
+        "database holds more than one site, a query without --site is refused unless --all-sites "
+        "is "
+        "given; records then carry their `site`.\n\n"
+        "PostgreSQL: the URL must not carry a password (argv is visible through ps; such a URL is "
+        "refused). The password comes from the credentials file entry named by --credential (kind "
+        "= "
+        "password, password = ...) or from libpq's PGPASSFILE. Add sslmode=verify-full and "
+        "sslrootcert=FILE "
+        "to the URL to verify the server's certificate.\n\n"
+        "Files dce-store creates (database, -wal, -shm, exports) are mode 0600.",
+    .reads = {"device", "reading", "event", "cert", "finding", "error"},
+    .writes = {"device", "reading", "event", "cert", "finding", "error"},
+    .examples =
+        {
+            {"dce-discover 10.20.0.0/24 | dce-poll | dce-store ingest",
+             "Store the inventory and one round of readings in the default database."},
+            {"dce-trapd --listen 0.0.0.0:162 | dce-store ingest --db /var/lib/dce/site.db --site "
+             "paris",
+             "Store traps as they arrive, committed at least once a second."},
+            {"dce-store query readings --last --device snmp://10.20.0.5:161",
+             "The newest value of every metric of one device."},
+            {"dce-store query readings --metric 'ups.*' --since 24h --every 1h --format csv",
+             "Hourly min/max/avg/last of every UPS metric over the last day, as CSV."},
+            {"dce-store query findings --status fail --format json | jq .",
+             "Failed checks as records."},
+            {"dce-store prune --keep 90d --keep-kind readings=30d",
+             "Keep 90 days of everything but readings, 30 days of those."},
+            {"dce-store export --output backup.jsonl && dce-store import --db new.db backup.jsonl",
+             "Copy a whole store."},
+            {"dce-store ingest --db 'postgresql://dce@db.example:5432/dce?sslmode=verify-full' "
+             "--credential pg",
+             "Store into PostgreSQL; the password comes from the credentials file."},
+        },
+    .environment =
+        {
+            {"DCE_DB", "Database used when --db is not given (a path or a postgresql:// URL)."},
+            {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
+            {"PGPASSFILE", "libpq's password file, used when no --credential is given."},
+            {"XDG_DATA_HOME", "The default database is $XDG_DATA_HOME/dce/store.db."},
+        },
+    .files =
+        {
+            {"~/.local/share/dce/store.db", "The default database (directory made mode 0700)."},
+        },
+    .sections =
+        {
+            {"OUTPUT FORMATS",
+             "query writes JSON lines (records in the contract's shape, so the output pipes into "
+             "other "
+             "tools and validates against the schemas), CSV with a header line, or an aligned "
+             "table. The "
+             "default is a table when stdout is a terminal and JSON lines otherwise. Device "
+             "records carry "
+             "first_seen and last_seen. With --every, each bucket is a reading whose value is the "
+             "average, "
+             "with min, max, avg, last, count and bucket_ms fields added. stats writes a text "
+             "summary, or "
+             "one JSON object with --format json."},
+            {"RETENTION",
+             "prune deletes records older than --keep (default 30d), per kind with --keep-kind "
+             "KIND=DURATION; devices by their last seen time. It warns when events or findings "
+             "would be "
+             "kept for less than 30 days, the minimum the DCE security handbook asks for."},
+        },
+    .see_also = {"dce-discover(1)", "dce-poll(1)", "dce-trapd(1)", "dce-audit(1)", "sqlite3(1)",
+                 "psql(1)"},
+};
+
+void add_db_options(CLI::App& sub, dce::store::StoreOptions& o) {
+    sub.add_option("--db", o.db,
+                   "SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else "
+                   "~/.local/share/dce/store.db")
+        ->type_name("PATH|URL");
+    dce::cli::add_credentials_option(sub, o.credentials_path);
+    sub.add_option("--credential", o.credential,
+                   "Credentials entry (kind password) holding the PostgreSQL password")
+        ->type_name("NAME");
+}
+
+void add_site_options(CLI::App& sub, dce::store::StoreOptions& o, bool all_sites) {
+    sub.add_option("--site", o.site, "Restrict to one site or tenant")->type_name("NAME");
+    if (all_sites)
+        sub.add_flag("--all-sites", o.all_sites,
+                     "Allow a query over a database holding several sites");
+}
+
+void add_format_option(CLI::App& sub, dce::store::StoreOptions& o) {
+    sub.add_option("--format", o.format,
+                   "Output format; default table on a terminal, json otherwise")
+        ->check(CLI::IsMember({"json", "csv", "table"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    dce::cli::CommonOptions common;
+    dce::store::StoreOptions o;
+    auto app = dce::cli::make_app(doc, common);
+    app->require_subcommand(1);
+
+    auto* ingest = app->add_subcommand("ingest", "Store records read from stdin (or FILE)");
+    auto* import =
+        app->add_subcommand("import", "Store the records of an export file (same as ingest FILE)");
+    for (auto* sub : {ingest, import}) {
+        add_db_options(*sub, o);
+        add_site_options(*sub, o, false);
+        sub->add_option("--batch", o.batch, "Records per transaction")->capture_default_str();
+        sub->add_option("--commit-interval", o.commit_interval,
+                        "Commit at least this often while records trickle in")
+            ->capture_default_str();
+        sub->add_option(
+               "--ack-file", o.ack_file,
+               "After each commit, append 'LINE COUNT' (input stored through LINE, COUNT records "
+               "so far) to FILE")
+            ->type_name("FILE");
+    }
+    ingest->add_option("input", o.input, "Input file; default stdin")->type_name("FILE");
+    import->add_option("input", o.input, "Export file to read")->type_name("FILE")->required();
+
+    auto* query = app->add_subcommand("query", "Read records back");
+    add_db_options(*query, o);
+    add_site_options(*query, o, true);
+    query->add_option("what", o.what, "What to read")
+        ->check(CLI::IsMember(
+            {"devices", "readings", "events", "findings", "errors", "certs", "others"}))
+        ->capture_default_str();
+    query
+        ->add_option("--device", o.devices,
+                     "Device id (events: source or device; findings, errors: target)")
+        ->type_name("ID");
+    query->add_option("--metric", o.metrics, "Metric name, * as a wildcard")->type_name("NAME");
+    query->add_option("--label", o.labels, "Only readings with this label")->type_name("KEY=VALUE");
+    query->add_option("--since", o.since, "From this time (RFC 3339) or this long ago (24h)")
+        ->type_name("WHEN");
+    query->add_option("--until", o.until, "Before this time or this long ago")->type_name("WHEN");
+    query->add_flag("--last", o.last,
+                    "Readings: only the newest value per device, metric and labels");
+    query->add_option("--every", o.every, "Readings: min/max/avg/last per bucket of this length")
+        ->type_name("DURATION");
+    query->add_option("--status", o.status, "Findings with this status")
+        ->check(CLI::IsMember({"pass", "fail", "warn", "error", "skip"}));
+    query->add_option("--severity", o.severity, "Events or findings with this severity")
+        ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+    query->add_option("--check", o.checks, "Findings of this check id, * as a wildcard")
+        ->type_name("ID");
+    query->add_option("--type", o.types, "others: records of this type")->type_name("TYPE");
+    query->add_option("--limit", o.limit, "At most this many records")->type_name("N");
+    add_format_option(*query, o);
+
+    auto* prune = app->add_subcommand("prune", "Delete records older than the retention");
+    add_db_options(*prune, o);
+    add_site_options(*prune, o, false);
+    prune->add_option("--keep", o.keep, "Keep this long of every kind")->capture_default_str();
+    prune
+        ->add_option("--keep-kind", o.keep_per_kind,
+                     "Keep this long of one kind, e.g. readings=90d")
+        ->type_name("KIND=DURATION");
+    prune->add_flag("--dry-run", o.dry_run, "Count what would be deleted, delete nothing");
+    prune->add_flag("--vacuum", o.vacuum, "Give the space back to the file system afterwards");
+
+    auto* exp = app->add_subcommand("export", "Write the whole store as JSON lines");
+    add_db_options(*exp, o);
+    add_site_options(*exp, o, false);
+    exp->add_option("--output", o.output, "File to write (mode 0600); default stdout")
+        ->type_name("FILE");
+
+    auto* stats = app->add_subcommand("stats", "Rows, time span and size per kind");
+    add_db_options(*stats, o);
+    add_site_options(*stats, o, false);
+    add_format_option(*stats, o);
+
+    auto* sites = app->add_subcommand("sites", "List the sites in the store");
+    add_db_options(*sites, o);
+
+    auto* mig = app->add_subcommand("migrate", "Upgrade the schema in place");
+    add_db_options(*mig, o);
+
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
+        if (ingest->parsed() || import->parsed()) return dce::store::run_ingest(o);
+        if (query->parsed()) return dce::store::run_query(o);
+        if (prune->parsed()) return dce::store::run_prune(o);
+        if (exp->parsed()) return dce::store::run_export(o);
+        if (stats->parsed()) return dce::store::run_stats(o);
+        if (sites->parsed()) return dce::store::run_sites(o);
+        if (mig->parsed()) return dce::store::run_migrate(o);
+        return static_cast<int>(dce::exit_usage);
+    });
+}
