@@ -16,11 +16,11 @@
 // the known engine ID, creating the USM user (localized keys) itself.
 #include "snmp/snmp.hpp"
 
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/library/snmpusm.h>
 #include <net-snmp/library/transform_oids.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
 
 #include <poll.h>
 
@@ -31,9 +31,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -94,7 +94,8 @@ void init_netsnmp_once() {
 }
 
 std::string normalise(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
 }
 
@@ -125,13 +126,17 @@ Value convert(const netsnmp_variable_list* v) {
             break;
         case ASN_OCTET_STR:
             out.type = ValueType::octet_string;
-            if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+            if (v->val.string)
+                out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
             break;
         case ASN_OPAQUE:
             out.type = ValueType::opaque;
-            if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+            if (v->val.string)
+                out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
             break;
-        case ASN_NULL: out.type = ValueType::null; break;
+        case ASN_NULL:
+            out.type = ValueType::null;
+            break;
         case ASN_OBJECT_ID:
             out.type = ValueType::object_id;
             if (v->val.objid)
@@ -145,25 +150,38 @@ Value convert(const netsnmp_variable_list* v) {
                 out.bytes = std::to_string(b[0]) + "." + std::to_string(b[1]) + "." +
                             std::to_string(b[2]) + "." + std::to_string(b[3]);
             } else if (v->val.string) {
-                out.bytes = to_hex(std::string_view(reinterpret_cast<const char*>(v->val.string), v->val_len));
+                out.bytes = to_hex(
+                    std::string_view(reinterpret_cast<const char*>(v->val.string), v->val_len));
             }
             break;
-        case ASN_COUNTER: case ASN_GAUGE: case ASN_TIMETICKS:
+        case ASN_COUNTER:
+        case ASN_GAUGE:
+        case ASN_TIMETICKS:
             out.type = v->type == ASN_COUNTER ? ValueType::counter32
-                       : v->type == ASN_GAUGE ? ValueType::gauge32 : ValueType::timeticks;
-            out.u = v->val.integer ? (static_cast<unsigned long>(*v->val.integer) & 0xffffffffUL) : 0;
+                       : v->type == ASN_GAUGE ? ValueType::gauge32
+                                              : ValueType::timeticks;
+            out.u =
+                v->val.integer ? (static_cast<unsigned long>(*v->val.integer) & 0xffffffffUL) : 0;
             break;
         case ASN_COUNTER64:
 #ifdef NETSNMP_WITH_OPAQUE_SPECIAL_TYPES
-        case ASN_OPAQUE_COUNTER64: case ASN_OPAQUE_U64:
+        case ASN_OPAQUE_COUNTER64:
+        case ASN_OPAQUE_U64:
 #endif
             out.type = ValueType::counter64;
             if (v->val.counter64)
-                out.u = (std::uint64_t(v->val.counter64->high) << 32) | (v->val.counter64->low & 0xffffffffUL);
+                out.u = (std::uint64_t(v->val.counter64->high) << 32) |
+                        (v->val.counter64->low & 0xffffffffUL);
             break;
-        case SNMP_NOSUCHOBJECT: out.type = ValueType::no_such_object; break;
-        case SNMP_NOSUCHINSTANCE: out.type = ValueType::no_such_instance; break;
-        case SNMP_ENDOFMIBVIEW: out.type = ValueType::end_of_mib_view; break;
+        case SNMP_NOSUCHOBJECT:
+            out.type = ValueType::no_such_object;
+            break;
+        case SNMP_NOSUCHINSTANCE:
+            out.type = ValueType::no_such_instance;
+            break;
+        case SNMP_ENDOFMIBVIEW:
+            out.type = ValueType::end_of_mib_view;
+            break;
         default:
             // Opaque-wrapped floats and anything newer: keep the bytes, typed Opaque.
             out.type = ValueType::opaque;
@@ -174,11 +192,14 @@ Value convert(const netsnmp_variable_list* v) {
 
 Oid to_oid(const oid* name, std::size_t len) {
     Oid o(len);
-    for (std::size_t i = 0; i < len; ++i) o[i] = static_cast<std::uint32_t>(name[i]);
+    for (std::size_t i = 0; i < len; ++i)
+        o[i] = static_cast<std::uint32_t>(name[i]);
     return o;
 }
 
-std::vector<oid> to_netsnmp(const Oid& o) { return {o.begin(), o.end()}; }
+std::vector<oid> to_netsnmp(const Oid& o) {
+    return {o.begin(), o.end()};
+}
 
 Status report_status(netsnmp_pdu* pdu, std::string& message) {
     switch (snmpv3_get_report_type(pdu)) {
@@ -192,7 +213,8 @@ Status report_status(netsnmp_pdu* pdu, std::string& message) {
             message = "the agent does not support this security level for the user";
             return Status::unsupported_level;
         case SNMPERR_DECRYPTION_ERR:
-            message = "the agent could not decrypt the request (check priv protocol and passphrase)";
+            message =
+                "the agent could not decrypt the request (check priv protocol and passphrase)";
             return Status::decryption_error;
         case SNMPERR_NOT_IN_TIME_WINDOW:
             message = "not in time window, and resending with the agent's time did not help";
@@ -251,9 +273,9 @@ struct Engine::Impl {
     EngineOptions opts;
     std::deque<Pending> queue;
     std::vector<std::unique_ptr<Active>> active;
-    std::map<std::string, std::string> engine_ids;       // endpoint -> raw engine ID
-    std::map<std::string, std::size_t> users;           // engineID+user -> key signature
-    std::map<std::string, std::string> ku_cache;         // proto+pass -> Ku (memory only)
+    std::map<std::string, std::string> engine_ids;  // endpoint -> raw engine ID
+    std::map<std::string, std::size_t> users;       // engineID+user -> key signature
+    std::map<std::string, std::string> ku_cache;    // proto+pass -> Ku (memory only)
     EngineStats stats;
     std::function<bool()> stop_check;
     double tokens = 1;
@@ -281,7 +303,8 @@ struct Engine::Impl {
         }
         auto done = std::move(active);
         active.clear();
-        for (auto& a : done) finish_callback(*a);
+        for (auto& a : done)
+            finish_callback(*a);
         while (!queue.empty()) {
             Pending p = std::move(queue.front());
             queue.pop_front();
@@ -319,8 +342,8 @@ struct Engine::Impl {
         netsnmp_session s;
         snmp_sess_init(&s);
         bool v6 = rq.target.host.find(':') != std::string::npos;
-        std::string peer = (v6 ? "udp6:[" + rq.target.host + "]" : "udp:" + rq.target.host) +
-                           ":" + std::to_string(rq.target.port);
+        std::string peer = (v6 ? "udp6:[" + rq.target.host + "]" : "udp:" + rq.target.host) + ":" +
+                           std::to_string(rq.target.port);
         s.peername = peer.data();
         s.timeout = static_cast<long>(rq.timeout.count()) * 1000L;
         s.retries = rq.retries;
@@ -359,7 +382,8 @@ struct Engine::Impl {
             s.securityEngineIDLen = engine_id.size();
             if (!sec.context_engine_id.empty()) {
                 for (std::size_t i = 0; i + 1 < sec.context_engine_id.size(); i += 2)
-                    ctx_engine += static_cast<char>(std::stoi(sec.context_engine_id.substr(i, 2), nullptr, 16));
+                    ctx_engine += static_cast<char>(
+                        std::stoi(sec.context_engine_id.substr(i, 2), nullptr, 16));
             } else {
                 ctx_engine = engine_id;
             }
@@ -371,12 +395,14 @@ struct Engine::Impl {
                 size_t len = 0;
                 const oid* ao = at >= 0 ? sc_get_auth_oid(at, &len) : nullptr;
                 if (!ao) {
-                    fail(a, Status::invalid_request, "unknown auth protocol '" + sec.auth_protocol + "'");
+                    fail(a, Status::invalid_request,
+                         "unknown auth protocol '" + sec.auth_protocol + "'");
                     return false;
                 }
                 s.securityAuthProto = snmp_duplicate_objid(ao, len);
                 s.securityAuthProtoLen = len;
-                const std::string& ku = ku_for(ao, len, sec.auth_pass.reveal(), "a" + sec.auth_protocol);
+                const std::string& ku =
+                    ku_for(ao, len, sec.auth_pass.reveal(), "a" + sec.auth_protocol);
                 std::copy(ku.begin(), ku.end(), s.securityAuthKey);
                 s.securityAuthKeyLen = ku.size();
                 s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
@@ -386,13 +412,15 @@ struct Engine::Impl {
                     const oid* po = pt >= 0 ? sc_get_priv_oid(pt, &plen) : nullptr;
                     if (!po) {
                         SNMP_FREE(s.securityAuthProto);
-                        fail(a, Status::invalid_request, "unknown priv protocol '" + sec.priv_protocol + "'");
+                        fail(a, Status::invalid_request,
+                             "unknown priv protocol '" + sec.priv_protocol + "'");
                         return false;
                     }
                     s.securityPrivProto = snmp_duplicate_objid(po, plen);
                     s.securityPrivProtoLen = plen;
                     // The privacy key is derived with the authentication hash (RFC 3414).
-                    const std::string& pku = ku_for(ao, len, sec.priv_pass.reveal(), "p" + sec.auth_protocol);
+                    const std::string& pku =
+                        ku_for(ao, len, sec.priv_pass.reveal(), "p" + sec.auth_protocol);
                     std::copy(pku.begin(), pku.end(), s.securityPrivKey);
                     s.securityPrivKeyLen = pku.size();
                     s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
@@ -423,7 +451,8 @@ struct Engine::Impl {
 
     static void OPENSSL_cleanse_like(u_char* p, std::size_t n) {
         volatile u_char* v = p;
-        while (n--) *v++ = 0;
+        while (n--)
+            *v++ = 0;
     }
 
     // net-snmp keeps one USM user per (engine ID, name) and reuses its keys: when the
@@ -431,12 +460,13 @@ struct Engine::Impl {
     void forget_stale_user(Active& a, const std::string& engine_id) {
         const Security& sec = a.req.security;
         std::string key = engine_id + '\0' + sec.user;
-        std::size_t sig = std::hash<std::string>{}(sec.auth_protocol + '\0' + sec.auth_pass.reveal() + '\0' +
-                                                   sec.priv_protocol + '\0' + sec.priv_pass.reveal());
+        std::size_t sig =
+            std::hash<std::string>{}(sec.auth_protocol + '\0' + sec.auth_pass.reveal() + '\0' +
+                                     sec.priv_protocol + '\0' + sec.priv_pass.reveal());
         auto it = users.find(key);
         if (it != users.end() && it->second == sig) return;
-        if (struct usmUser* old = usm_get_user(reinterpret_cast<const u_char*>(engine_id.data()), engine_id.size(),
-                                               sec.user.c_str())) {
+        if (struct usmUser* old = usm_get_user(reinterpret_cast<const u_char*>(engine_id.data()),
+                                               engine_id.size(), sec.user.c_str())) {
             usm_remove_user(old);
             usm_free_user(old);
         }
@@ -466,9 +496,9 @@ struct Engine::Impl {
             return;
         }
         if (a.req.op == Op::walk) a.walk_root = a.walk_last = a.req.oids[0];
-        bool needs_discovery = a.req.op == Op::discover ||
-                               (a.req.security.version == Version::v3 &&
-                                !engine_ids.count(endpoint_key(a.req.target)));
+        bool needs_discovery =
+            a.req.op == Op::discover || (a.req.security.version == Version::v3 &&
+                                         !engine_ids.count(endpoint_key(a.req.target)));
         if (needs_discovery) {
             if (!open_session(a, true)) return;
             a.phase = Phase::discovery;
@@ -493,16 +523,23 @@ struct Engine::Impl {
     void send_main(Active& a) {
         netsnmp_pdu* pdu = nullptr;
         switch (a.req.op) {
-            case Op::get: pdu = snmp_pdu_create(SNMP_MSG_GET); break;
-            case Op::get_next: pdu = snmp_pdu_create(SNMP_MSG_GETNEXT); break;
+            case Op::get:
+                pdu = snmp_pdu_create(SNMP_MSG_GET);
+                break;
+            case Op::get_next:
+                pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+                break;
             case Op::get_bulk:
                 pdu = snmp_pdu_create(a.req.security.version == Version::v1 ? SNMP_MSG_GETNEXT
                                                                             : SNMP_MSG_GETBULK);
                 pdu->errstat = 0;  // non-repeaters
                 pdu->errindex = a.req.max_repetitions;
                 break;
-            case Op::walk: send_walk(a); return;
-            case Op::discover: return;
+            case Op::walk:
+                send_walk(a);
+                return;
+            case Op::discover:
+                return;
         }
         for (const Oid& o : a.req.oids) {
             auto n = to_netsnmp(o);
@@ -528,7 +565,9 @@ struct Engine::Impl {
             int lib = 0, sys = 0;
             char* why = nullptr;
             snmp_sess_error(a.sess, &lib, &sys, &why);
-            fail(a, Status::unreachable, std::string("cannot send to ") + a.req.target.to_string() + ": " + (why ? why : "?"));
+            fail(a, Status::unreachable,
+                 std::string("cannot send to ") + a.req.target.to_string() + ": " +
+                     (why ? why : "?"));
             free(why);
             return;
         }
@@ -553,7 +592,8 @@ struct Engine::Impl {
     void on_timeout(Active& a) {
         // Agents with a broken GETBULK (or replies too big for a datagram) answer
         // GETNEXT: retry the rest of the walk that way once it is clear the agent is there.
-        if (a.phase == Phase::main && a.req.op == Op::walk && a.use_bulk && !a.resp.varbinds.empty()) {
+        if (a.phase == Phase::main && a.req.op == Op::walk && a.use_bulk &&
+            !a.resp.varbinds.empty()) {
             a.use_bulk = false;
             a.resp.bulk_fell_back = true;
             send_walk(a);
@@ -564,7 +604,8 @@ struct Engine::Impl {
                           std::to_string(a.req.timeout.count()) + " ms";
         // An agent that answered discovery but not the encrypted request most often
         // could not decrypt it: net-snmp's snmpd drops those without a report.
-        if (a.phase == Phase::main && a.req.security.version == Version::v3 && !a.req.security.priv_protocol.empty())
+        if (a.phase == Phase::main && a.req.security.version == Version::v3 &&
+            !a.req.security.priv_protocol.empty())
             msg += " (the engine answered discovery: check the priv protocol and passphrase)";
         fail(a, Status::timeout, msg);
     }
@@ -575,11 +616,12 @@ struct Engine::Impl {
                 fail(a, Status::malformed, "the discovery answer carried no engine ID");
                 return;
             }
-            std::string raw(reinterpret_cast<const char*>(pdu->securityEngineID), pdu->securityEngineIDLen);
+            std::string raw(reinterpret_cast<const char*>(pdu->securityEngineID),
+                            pdu->securityEngineIDLen);
             EngineInfo info = parse_engine_id(raw);
             u_int boots = 0, etime = 0;
-            if (get_enginetime(pdu->securityEngineID, pdu->securityEngineIDLen, &boots, &etime, FALSE) ==
-                SNMPERR_SUCCESS) {
+            if (get_enginetime(pdu->securityEngineID, pdu->securityEngineIDLen, &boots, &etime,
+                               FALSE) == SNMPERR_SUCCESS) {
                 info.boots = boots;
                 info.time = etime;
             }
@@ -589,7 +631,8 @@ struct Engine::Impl {
                 a.resp.status = Status::ok;
                 a.phase = Phase::done;
             } else {
-                a.phase = Phase::reopen;  // the main loop closes this session and opens the real one
+                a.phase =
+                    Phase::reopen;  // the main loop closes this session and opens the real one
             }
             return;
         }
@@ -621,8 +664,9 @@ struct Engine::Impl {
             a.resp.error_status = static_cast<int>(pdu->errstat);
             a.resp.error_index = static_cast<int>(pdu->errindex);
             fail(a, Status::agent_error,
-                 std::string("the agent answered error-status ") + snmp_errstring(static_cast<int>(pdu->errstat)) +
-                     " (" + std::to_string(pdu->errstat) + ") at index " + std::to_string(pdu->errindex));
+                 std::string("the agent answered error-status ") +
+                     snmp_errstring(static_cast<int>(pdu->errstat)) + " (" +
+                     std::to_string(pdu->errstat) + ") at index " + std::to_string(pdu->errindex));
             return;
         }
         if (a.req.op != Op::walk) {
@@ -636,11 +680,13 @@ struct Engine::Impl {
         bool more = pdu->variables != nullptr;
         for (auto* v = pdu->variables; v; v = v->next_variable) {
             Oid o = to_oid(v->name, v->name_length);
-            if (v->type == SNMP_ENDOFMIBVIEW || !oid_starts_with(o, a.walk_root) || o.size() == a.walk_root.size()) {
+            if (v->type == SNMP_ENDOFMIBVIEW || !oid_starts_with(o, a.walk_root) ||
+                o.size() == a.walk_root.size()) {
                 more = false;
                 break;
             }
-            if (!std::lexicographical_compare(a.walk_last.begin(), a.walk_last.end(), o.begin(), o.end())) {
+            if (!std::lexicographical_compare(a.walk_last.begin(), a.walk_last.end(), o.begin(),
+                                              o.end())) {
                 // A buggy agent going backwards would make the walk loop for ever.
                 a.resp.message = "the agent returned OIDs out of order; walk stopped";
                 more = false;
@@ -666,7 +712,8 @@ struct Engine::Impl {
     // ---- the loop ------------------------------------------------------------------
 
     void finish_callback(Active& a) {
-        a.resp.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - a.started);
+        a.resp.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - a.started);
         ++stats.completed;
         if (!a.resp.ok()) ++stats.failed;
         if (a.req.security.version == Version::v3 && !a.resp.engine) {
@@ -698,14 +745,17 @@ struct Engine::Impl {
             }
             ++i;
         }
-        for (auto& a : finished) finish_callback(*a);
+        for (auto& a : finished)
+            finish_callback(*a);
     }
 
     std::chrono::milliseconds launch() {
         auto now = Clock::now();
         if (opts.rate > 0) {
             double burst = std::max(1.0, opts.rate / 20);
-            tokens = std::min(burst, tokens + opts.rate * std::chrono::duration<double>(now - last_refill).count());
+            tokens = std::min(
+                burst,
+                tokens + opts.rate * std::chrono::duration<double>(now - last_refill).count());
             last_refill = now;
         }
         bool launched = false;
@@ -726,7 +776,8 @@ struct Engine::Impl {
         stats.peak_in_flight = std::max(stats.peak_in_flight, active.size());
         if (launched) settle();
         if (opts.rate > 0 && !queue.empty() && active.size() < opts.concurrency && tokens < 1)
-            return std::chrono::milliseconds(static_cast<long>(std::ceil((1 - tokens) * 1000 / opts.rate)));
+            return std::chrono::milliseconds(
+                static_cast<long>(std::ceil((1 - tokens) * 1000 / opts.rate)));
         return std::chrono::milliseconds(1000);
     }
 
@@ -743,8 +794,10 @@ struct Engine::Impl {
                 owners.push_back(a.get());
             }
         auto now = Clock::now();
-        auto to_scan = std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_scan - now);
-        auto wait = std::max(std::chrono::milliseconds(0), std::min({max_wait, token_wait, to_scan}));
+        auto to_scan =
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_scan - now);
+        auto wait =
+            std::max(std::chrono::milliseconds(0), std::min({max_wait, token_wait, to_scan}));
         int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
         if (n > 0) {
             for (std::size_t i = 0; i < fds.size(); ++i) {
@@ -771,7 +824,9 @@ struct Engine::Impl {
     }
 };
 
-Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) { impl_->opts = opts; }
+Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
+    impl_->opts = opts;
+}
 Engine::~Engine() = default;
 
 void Engine::submit(Request req, Callback cb) {
@@ -786,16 +841,24 @@ void Engine::run() {
     }
 }
 
-bool Engine::step(std::chrono::milliseconds max_wait) { return impl_->step(max_wait); }
-void Engine::cancel_all() { impl_->cancel_all(); }
-bool Engine::idle() const { return impl_->active.empty() && impl_->queue.empty(); }
+bool Engine::step(std::chrono::milliseconds max_wait) {
+    return impl_->step(max_wait);
+}
+void Engine::cancel_all() {
+    impl_->cancel_all();
+}
+bool Engine::idle() const {
+    return impl_->active.empty() && impl_->queue.empty();
+}
 EngineStats Engine::stats() const {
     auto s = impl_->stats;
     s.in_flight = impl_->active.size();
     s.queued = impl_->queue.size();
     return s;
 }
-void Engine::set_stop_check(std::function<bool()> check) { impl_->stop_check = std::move(check); }
+void Engine::set_stop_check(std::function<bool()> check) {
+    impl_->stop_check = std::move(check);
+}
 
 Response run_one(Request req) {
     Engine e({.concurrency = 1});

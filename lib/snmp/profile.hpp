@@ -16,16 +16,16 @@
 namespace dce::snmp {
 
 struct MetricSource {
-    Oid oid;                  ///< scalar OID (for the primary: empty when a table column)
+    Oid oid;  ///< scalar OID (for the primary: empty when a table column)
     double scale = 1.0;
 };
 
 struct MetricDef {
-    std::string metric;       ///< dotted name, e.g. ups.battery.charge
-    std::string unit;         ///< one of PROFILES.md's units, or empty
-    std::string help;         ///< optional description (OpenMetrics # HELP)
-    Oid oid;                  ///< scalar; or
-    Oid table;                ///< table column, walked
+    std::string metric;              ///< dotted name, e.g. ups.battery.charge
+    std::string unit;                ///< one of PROFILES.md's units, or empty
+    std::string help;                ///< optional description (OpenMetrics # HELP)
+    Oid oid;                         ///< scalar; or
+    Oid table;                       ///< table column, walked
     std::vector<std::string> index;  ///< names of the row index arcs (labels)
     std::map<std::string, Oid> label_columns;
     double scale = 1.0;
@@ -49,7 +49,7 @@ struct Profile {
     std::map<std::string, Oid> identity;
     std::vector<std::string> also;  ///< other profiles whose metrics are polled too
     std::vector<MetricDef> metrics;
-    std::string path;               ///< file it came from
+    std::string path;  ///< file it came from
 };
 
 /// Parses one profile document; errors read "FILE:JSON-PATH: what is wrong", one per
@@ -59,7 +59,7 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
 bool load_profile_file(const std::string& path, Profile& out, std::vector<std::string>& errors);
 
 class ProfileSet {
-public:
+  public:
     /// Loads every *.json in `dir` (a missing dir is not an error); a later load of the
     /// same profile name replaces the earlier. Bad files add errors and are skipped.
     void load_dir(const std::string& dir, std::vector<std::string>& errors);
@@ -70,7 +70,7 @@ public:
     std::vector<const MetricDef*> metrics_of(std::string_view name) const;
     bool empty() const { return profiles_.empty(); }
 
-private:
+  private:
     std::vector<Profile> profiles_;
 };
 

@@ -49,14 +49,14 @@ bool oid_starts_with(const Oid& oid, const Oid& prefix);
 // ---- values -------------------------------------------------------------------------
 
 enum class ValueType {
-    integer,         ///< Integer32
+    integer,  ///< Integer32
     octet_string,
     null,
     object_id,
     ip_address,
     counter32,
-    gauge32,         ///< also Unsigned32
-    timeticks,       ///< hundredths of a second
+    gauge32,    ///< also Unsigned32
+    timeticks,  ///< hundredths of a second
     opaque,
     counter64,
     no_such_object,  ///< exceptions (v2c/v3): not errors of the whole request
@@ -66,10 +66,10 @@ enum class ValueType {
 
 struct Value {
     ValueType type = ValueType::null;
-    std::int64_t i = 0;    ///< integer
-    std::uint64_t u = 0;   ///< counter32/gauge32/timeticks/counter64
-    std::string bytes;     ///< octet_string/opaque raw bytes; ip_address as dotted text
-    Oid oid;               ///< object_id
+    std::int64_t i = 0;   ///< integer
+    std::uint64_t u = 0;  ///< counter32/gauge32/timeticks/counter64
+    std::string bytes;    ///< octet_string/opaque raw bytes; ip_address as dotted text
+    Oid oid;              ///< object_id
 
     bool is_exception() const {
         return type == ValueType::no_such_object || type == ValueType::no_such_instance ||
@@ -106,13 +106,13 @@ std::string_view to_string(Version v);  ///< "v1", "v2c", "v3"
 
 struct Security {
     Version version = Version::v3;
-    Secret community;             ///< v1/v2c
-    std::string user;             ///< v3 security name
-    std::string auth_protocol;    ///< "", MD5, SHA (SHA-1), SHA-224, SHA-256, SHA-384, SHA-512
+    Secret community;           ///< v1/v2c
+    std::string user;           ///< v3 security name
+    std::string auth_protocol;  ///< "", MD5, SHA (SHA-1), SHA-224, SHA-256, SHA-384, SHA-512
     Secret auth_pass;
-    std::string priv_protocol;    ///< "", DES, AES (AES-128), AES-192, AES-256
+    std::string priv_protocol;  ///< "", DES, AES (AES-128), AES-192, AES-256
     Secret priv_pass;
-    std::string context;          ///< v3 context name
+    std::string context;            ///< v3 context name
     std::string context_engine_id;  ///< hex; empty = the authoritative engine's
 
     static Security community_v(Version v, Secret community);
@@ -152,39 +152,40 @@ struct Request {
     Security security;
     Op op = Op::get;
     std::vector<Oid> oids;
-    int max_repetitions = 10;          ///< GETBULK / walk
-    bool bulk = true;                  ///< walk: false forces GETNEXT (agents with broken GETBULK)
-    std::size_t max_varbinds = 100000; ///< walk: stop (status ok, truncated=true) after this many
+    int max_repetitions = 10;           ///< GETBULK / walk
+    bool bulk = true;                   ///< walk: false forces GETNEXT (agents with broken GETBULK)
+    std::size_t max_varbinds = 100000;  ///< walk: stop (status ok, truncated=true) after this many
     std::chrono::milliseconds timeout{2000};  ///< per attempt
     int retries = 1;
-    std::uint64_t tag = 0;             ///< caller's, returned in the Response
+    std::uint64_t tag = 0;  ///< caller's, returned in the Response
 };
 
 // ---- responses ----------------------------------------------------------------------
 
 enum class Status {
     ok,
-    timeout,            ///< no answer after every retry
-    auth_failure,       ///< wrong digest / authentication failed
-    unknown_user,       ///< usmStatsUnknownUserNames
-    unsupported_level,  ///< usmStatsUnsupportedSecLevels
-    decryption_error,   ///< usmStatsDecryptionErrors (wrong priv passphrase or protocol)
-    not_in_time_window, ///< only if automatic recovery failed
+    timeout,             ///< no answer after every retry
+    auth_failure,        ///< wrong digest / authentication failed
+    unknown_user,        ///< usmStatsUnknownUserNames
+    unsupported_level,   ///< usmStatsUnsupportedSecLevels
+    decryption_error,    ///< usmStatsDecryptionErrors (wrong priv passphrase or protocol)
+    not_in_time_window,  ///< only if automatic recovery failed
     unknown_engine_id,
-    agent_error,        ///< error-status from the agent (error_status/error_index set)
-    malformed,          ///< the agent answered bytes that do not parse
-    unreachable,        ///< name does not resolve, socket error, ICMP unreachable
-    invalid_request,    ///< bad OID, unknown protocol name, ...
-    cancelled,          ///< engine shut down before the request finished
+    agent_error,      ///< error-status from the agent (error_status/error_index set)
+    malformed,        ///< the agent answered bytes that do not parse
+    unreachable,      ///< name does not resolve, socket error, ICMP unreachable
+    invalid_request,  ///< bad OID, unknown protocol name, ...
+    cancelled,        ///< engine shut down before the request finished
 };
 std::string_view to_string(Status s);  ///< stable codes for `error` records: "timeout", "auth", ...
 
 struct EngineInfo {
-    std::string engine_id;       ///< hex, lower case
+    std::string engine_id;  ///< hex, lower case
     std::uint32_t boots = 0;
-    std::uint32_t time = 0;      ///< seconds since boots last changed
+    std::uint32_t time = 0;                   ///< seconds since boots last changed
     std::optional<std::uint32_t> enterprise;  ///< from the engine ID (RFC 3411 format)
-    std::string engine_id_format;  ///< "ipv4", "ipv6", "mac", "text", "octets", "enterprise", "netsnmp"
+    std::string
+        engine_id_format;  ///< "ipv4", "ipv6", "mac", "text", "octets", "enterprise", "netsnmp"
 };
 
 /// Parses an engine ID (raw bytes) per RFC 3411 SnmpEngineID.
@@ -192,12 +193,12 @@ EngineInfo parse_engine_id(std::string_view raw);
 
 struct Response {
     Status status = Status::ok;
-    std::string message;             ///< plain words; never a secret
-    int error_status = 0;            ///< agent_error: SNMP error-status
+    std::string message;   ///< plain words; never a secret
+    int error_status = 0;  ///< agent_error: SNMP error-status
     int error_index = 0;
     std::vector<VarBind> varbinds;
-    bool truncated = false;          ///< walk stopped at max_varbinds
-    bool bulk_fell_back = false;     ///< walk switched to GETNEXT after GETBULK failed
+    bool truncated = false;            ///< walk stopped at max_varbinds
+    bool bulk_fell_back = false;       ///< walk switched to GETNEXT after GETBULK failed
     std::optional<EngineInfo> engine;  ///< discover; and v3 requests once known
     std::chrono::milliseconds elapsed{0};
     std::uint64_t tag = 0;
@@ -221,7 +222,7 @@ struct EngineStats {
 };
 
 class Engine {
-public:
+  public:
     explicit Engine(EngineOptions opts = {});
     ~Engine();
     Engine(const Engine&) = delete;
@@ -240,7 +241,7 @@ public:
     /// When set and it returns true, run() returns early (e.g. dce::cli::interrupted).
     void set_stop_check(std::function<bool()> check);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

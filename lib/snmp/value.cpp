@@ -41,9 +41,14 @@ bool oid_starts_with(const Oid& oid, const Oid& prefix) {
 
 bool Value::is_numeric() const {
     switch (type) {
-        case ValueType::integer: case ValueType::counter32: case ValueType::gauge32:
-        case ValueType::timeticks: case ValueType::counter64: return true;
-        default: return false;
+        case ValueType::integer:
+        case ValueType::counter32:
+        case ValueType::gauge32:
+        case ValueType::timeticks:
+        case ValueType::counter64:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -54,7 +59,8 @@ std::optional<double> Value::number() const {
         // Some agents (NetBotz, older cards) give numbers as strings: "21.5".
         double d = 0;
         auto s = std::string_view(bytes);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.remove_suffix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\0'))
+            s.remove_suffix(1);
         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
         if (!s.empty() && ec == std::errc{} && p == s.data() + s.size()) return d;
     }
@@ -63,19 +69,32 @@ std::optional<double> Value::number() const {
 
 std::string_view to_string(ValueType t) {
     switch (t) {
-        case ValueType::integer: return "Integer32";
-        case ValueType::octet_string: return "OctetString";
-        case ValueType::null: return "Null";
-        case ValueType::object_id: return "ObjectIdentifier";
-        case ValueType::ip_address: return "IpAddress";
-        case ValueType::counter32: return "Counter32";
-        case ValueType::gauge32: return "Gauge32";
-        case ValueType::timeticks: return "TimeTicks";
-        case ValueType::opaque: return "Opaque";
-        case ValueType::counter64: return "Counter64";
-        case ValueType::no_such_object: return "noSuchObject";
-        case ValueType::no_such_instance: return "noSuchInstance";
-        case ValueType::end_of_mib_view: return "endOfMibView";
+        case ValueType::integer:
+            return "Integer32";
+        case ValueType::octet_string:
+            return "OctetString";
+        case ValueType::null:
+            return "Null";
+        case ValueType::object_id:
+            return "ObjectIdentifier";
+        case ValueType::ip_address:
+            return "IpAddress";
+        case ValueType::counter32:
+            return "Counter32";
+        case ValueType::gauge32:
+            return "Gauge32";
+        case ValueType::timeticks:
+            return "TimeTicks";
+        case ValueType::opaque:
+            return "Opaque";
+        case ValueType::counter64:
+            return "Counter64";
+        case ValueType::no_such_object:
+            return "noSuchObject";
+        case ValueType::no_such_instance:
+            return "noSuchInstance";
+        case ValueType::end_of_mib_view:
+            return "endOfMibView";
     }
     return "unknown";
 }
@@ -93,7 +112,8 @@ std::string to_hex(std::string_view bytes) {
 
 std::string octets_to_display(std::string_view bytes) {
     // Agents often NUL-pad fixed-size strings; the padding is not part of the text.
-    while (!bytes.empty() && bytes.back() == '\0') bytes.remove_suffix(1);
+    while (!bytes.empty() && bytes.back() == '\0')
+        bytes.remove_suffix(1);
     if (find_invalid_utf8(bytes) != std::string_view::npos) return to_hex(bytes);
     for (unsigned char c : bytes)
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return to_hex(bytes);
@@ -102,14 +122,23 @@ std::string octets_to_display(std::string_view bytes) {
 
 Json to_json(const Value& v) {
     switch (v.type) {
-        case ValueType::integer: return v.i;
-        case ValueType::counter32: case ValueType::gauge32: case ValueType::timeticks:
-        case ValueType::counter64: return v.u;
-        case ValueType::octet_string: return octets_to_display(v.bytes);
-        case ValueType::opaque: return to_hex(v.bytes);
-        case ValueType::ip_address: return v.bytes;
-        case ValueType::object_id: return oid_to_string(v.oid);
-        default: return nullptr;
+        case ValueType::integer:
+            return v.i;
+        case ValueType::counter32:
+        case ValueType::gauge32:
+        case ValueType::timeticks:
+        case ValueType::counter64:
+            return v.u;
+        case ValueType::octet_string:
+            return octets_to_display(v.bytes);
+        case ValueType::opaque:
+            return to_hex(v.bytes);
+        case ValueType::ip_address:
+            return v.bytes;
+        case ValueType::object_id:
+            return oid_to_string(v.oid);
+        default:
+            return nullptr;
     }
 }
 
@@ -123,28 +152,44 @@ Json to_json(const VarBind& vb) {
 
 std::string_view to_string(Version v) {
     switch (v) {
-        case Version::v1: return "v1";
-        case Version::v2c: return "v2c";
-        case Version::v3: return "v3";
+        case Version::v1:
+            return "v1";
+        case Version::v2c:
+            return "v2c";
+        case Version::v3:
+            return "v3";
     }
     return "v3";
 }
 
 std::string_view to_string(Status s) {
     switch (s) {
-        case Status::ok: return "ok";
-        case Status::timeout: return "timeout";
-        case Status::auth_failure: return "auth";
-        case Status::unknown_user: return "unknown_user";
-        case Status::unsupported_level: return "unsupported_security_level";
-        case Status::decryption_error: return "decryption";
-        case Status::not_in_time_window: return "not_in_time_window";
-        case Status::unknown_engine_id: return "unknown_engine_id";
-        case Status::agent_error: return "agent_error";
-        case Status::malformed: return "malformed";
-        case Status::unreachable: return "unreachable";
-        case Status::invalid_request: return "invalid_request";
-        case Status::cancelled: return "cancelled";
+        case Status::ok:
+            return "ok";
+        case Status::timeout:
+            return "timeout";
+        case Status::auth_failure:
+            return "auth";
+        case Status::unknown_user:
+            return "unknown_user";
+        case Status::unsupported_level:
+            return "unsupported_security_level";
+        case Status::decryption_error:
+            return "decryption";
+        case Status::not_in_time_window:
+            return "not_in_time_window";
+        case Status::unknown_engine_id:
+            return "unknown_engine_id";
+        case Status::agent_error:
+            return "agent_error";
+        case Status::malformed:
+            return "malformed";
+        case Status::unreachable:
+            return "unreachable";
+        case Status::invalid_request:
+            return "invalid_request";
+        case Status::cancelled:
+            return "cancelled";
     }
     return "unknown";
 }
@@ -196,13 +241,27 @@ EngineInfo parse_engine_id(std::string_view raw) {
         return info;
     }
     switch (b(4)) {
-        case 1: info.engine_id_format = "ipv4"; break;
-        case 2: info.engine_id_format = "ipv6"; break;
-        case 3: info.engine_id_format = "mac"; break;
-        case 4: info.engine_id_format = "text"; break;
-        case 5: info.engine_id_format = "octets"; break;
-        case 128: info.engine_id_format = ent == 8072 ? "netsnmp" : "enterprise"; break;
-        default: info.engine_id_format = "enterprise"; break;
+        case 1:
+            info.engine_id_format = "ipv4";
+            break;
+        case 2:
+            info.engine_id_format = "ipv6";
+            break;
+        case 3:
+            info.engine_id_format = "mac";
+            break;
+        case 4:
+            info.engine_id_format = "text";
+            break;
+        case 5:
+            info.engine_id_format = "octets";
+            break;
+        case 128:
+            info.engine_id_format = ent == 8072 ? "netsnmp" : "enterprise";
+            break;
+        default:
+            info.engine_id_format = "enterprise";
+            break;
     }
     return info;
 }
@@ -217,8 +276,10 @@ bool security_from_credential(const Credential& cred, Version version, Security&
             return false;
         }
         if (const std::string* v = cred.field("version")) {
-            if (*v == "v1" || *v == "1") version = Version::v1;
-            else if (*v == "v2c" || *v == "2c") version = Version::v2c;
+            if (*v == "v1" || *v == "1")
+                version = Version::v1;
+            else if (*v == "v2c" || *v == "2c")
+                version = Version::v2c;
         }
         if (version == Version::v3) version = Version::v2c;
         out = Security::community_v(version, *c);

@@ -1,0 +1,554 @@
+#include "poll/poll.hpp"
+
+#include "core/cli.hpp"
+#include "core/credentials.hpp"
+#include "core/exit_codes.hpp"
+#include "core/jsonl.hpp"
+#include "core/log.hpp"
+#include "core/targets.hpp"
+#include "core/time.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+namespace dce::poll {
+
+using namespace dce::snmp;
+using SteadyClock = std::chrono::steady_clock;
+
+bool convert_value(const MetricDef& m, double scale, const Value& v, Json& value, Json& raw) {
+    raw = nullptr;
+    if (v.is_exception() || v.type == ValueType::null) return false;
+    if (v.type == ValueType::integer &&
+        std::find(m.invalid.begin(), m.invalid.end(), v.i) != m.invalid.end())
+        return false;
+    if (!m.states.empty()) {
+        std::optional<std::int64_t> n;
+        if (v.type == ValueType::integer)
+            n = v.i;
+        else if (v.is_numeric())
+            n = static_cast<std::int64_t>(v.u);
+        if (!n) return false;
+        raw = *n;
+        auto it = m.states.find(*n);
+        value = it != m.states.end() ? it->second : "unknown";
+        return true;
+    }
+    if (v.type == ValueType::timeticks) {
+        // TimeTicks are hundredths of a second whatever the profile's scale says.
+        value = static_cast<double>(v.u) / 100.0;
+        if (v.u % 100 == 0) value = v.u / 100;
+        return true;
+    }
+    auto num = v.number();
+    if (!num) {
+        if (v.type == ValueType::octet_string || v.type == ValueType::ip_address ||
+            v.type == ValueType::object_id) {
+            value = to_json(v);
+            return true;
+        }
+        return false;
+    }
+    if (scale == 1.0 && v.is_numeric()) {
+        if (v.type == ValueType::integer)
+            value = v.i;
+        else
+            value = v.u;
+        return true;
+    }
+    double x = *num * scale;
+    // 2301 * 0.1 is 230.10000000000002 in binary: round to what the agent meant.
+    x = std::round(x * 1e6) / 1e6;
+    value = x;
+    return true;
+}
+
+Json to_record(const Reading& r, const std::string& site) {
+    Json rec = new_record("reading");
+    if (!site.empty()) rec["site"] = site;
+    rec["device"] = r.device;
+    rec["metric"] = r.metric;
+    rec["value"] = r.value;
+    if (!r.unit.empty()) rec["unit"] = r.unit;
+    if (!r.labels.empty()) rec["labels"] = r.labels;
+    rec["source"] = r.source;
+    if (!r.raw.is_null()) rec["raw"] = r.raw;
+    if (!r.snmp_type.empty()) rec["snmp_type"] = r.snmp_type;
+    return rec;
+}
+
+namespace {
+
+struct Device {
+    std::string id, profile, credential_name;
+    Endpoint endpoint;
+    Security security;
+    std::vector<const MetricDef*> metrics;
+    // scheduling
+    SteadyClock::time_point next_due;
+    bool busy = false;
+    std::uint64_t overruns = 0;
+};
+
+// One poll of one device: a GET of every scalar (in PDUs of at most 40 varbinds), the
+// fallbacks of those that answered noSuch*, and a walk per table column. Readings are
+// emitted when every request has answered, in profile order.
+struct DevicePoll {
+    Device* dev = nullptr;
+    std::map<std::size_t, int> level;                     // metric index -> fallback level in use
+    std::map<std::string, Value> scalars;                 // OID text -> value
+    std::map<std::string, std::vector<VarBind>> columns;  // column OID text -> rows
+    std::vector<std::string> errors;                      // "code: message"
+    std::string first_code;
+    int outstanding = 0;
+    bool any_answer = false;
+};
+
+class Poller {
+  public:
+    Poller(const PollOptions& o, ProfileSet& profiles, RecordWriter& out)
+        : opts_(o),
+          profiles_(profiles),
+          out_(out),
+          engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
+
+    void add(Device d) { devices_.push_back(std::make_unique<Device>(std::move(d))); }
+    std::size_t size() const { return devices_.size(); }
+
+    int run() {
+        auto start = SteadyClock::now();
+        std::mt19937_64 rng(std::random_device{}());
+        double spread =
+            opts_.interval > 0 ? opts_.interval * std::clamp(opts_.jitter, 0.0, 1.0) : 0;
+        for (auto& d : devices_) {
+            auto off = spread > 0 ? std::uniform_real_distribution<double>(0, spread)(rng) : 0.0;
+            d->next_due = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                      std::chrono::duration<double>(off));
+        }
+        std::uint64_t round_target = opts_.interval > 0 ? opts_.rounds : 1;
+        bool progress = log::stderr_is_tty();
+        while (!cli::interrupted()) {
+            auto now = SteadyClock::now();
+            bool all_finished = true;
+            auto next_wake = now + std::chrono::milliseconds(200);
+            for (auto& d : devices_) {
+                bool wants_more = round_target == 0 || polls_started_[d.get()] < round_target;
+                if (wants_more || d->busy) all_finished = false;
+                if (!wants_more) continue;
+                if (d->next_due <= now) {
+                    if (d->busy) {
+                        // A slow device skips this round instead of delaying the others.
+                        ++d->overruns;
+                        ++overruns_;
+                        spdlog::warn("{}: still polling when the next round was due (overrun)",
+                                     d->id);
+                    } else {
+                        start_poll(*d);
+                    }
+                    ++polls_started_[d.get()];
+                    d->next_due += std::chrono::duration_cast<SteadyClock::duration>(
+                        std::chrono::duration<double>(opts_.interval > 0 ? opts_.interval : 1e9));
+                }
+                next_wake = std::min(next_wake, d->next_due);
+            }
+            if (all_finished) break;
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_wake -
+                                                                              SteadyClock::now());
+            engine_.step(
+                std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(200)));
+            flush_text_round();
+            if (progress) {
+                auto s = engine_.stats();
+                fprintf(stderr, "\r%llu readings, %llu errors, %zu in flight, %zu queued   ",
+                        static_cast<unsigned long long>(readings_),
+                        static_cast<unsigned long long>(failed_), s.in_flight, s.queued);
+            }
+        }
+        if (cli::interrupted()) engine_.cancel_all();
+        flush_text_round(true);
+        if (progress) fprintf(stderr, "\n");
+        double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
+        spdlog::info("{} device(s), {} poll(s), {} reading(s), {} failed, {} overrun(s), {:.2f} s",
+                     devices_.size(), polls_, readings_, failed_, overruns_, secs);
+        return failed_ ? exit_runtime : exit_ok;
+    }
+
+  private:
+    void start_poll(Device& d) {
+        d.busy = true;
+        ++polls_;
+        auto p = std::make_shared<DevicePoll>();
+        p->dev = &d;
+        std::vector<Oid> scalars;
+        std::set<std::string> cols;
+        for (std::size_t i = 0; i < d.metrics.size(); ++i) {
+            const MetricDef& m = *d.metrics[i];
+            if (m.is_table()) {
+                cols.insert(oid_to_string(m.table));
+                for (const auto& [name, col] : m.label_columns)
+                    cols.insert(oid_to_string(col));
+            } else {
+                p->level[i] = 0;
+                scalars.push_back(m.oid);
+            }
+        }
+        submit_gets(p, std::move(scalars));
+        for (const auto& c : cols) {
+            Request r = base_request(d);
+            r.op = Op::walk;
+            Oid o;
+            parse_oid(c, o);
+            r.oids = {o};
+            ++p->outstanding;
+            engine_.submit(std::move(r), [this, p, c](const Response& resp) {
+                if (resp.ok()) {
+                    p->any_answer = true;
+                    p->columns[c] = resp.varbinds;
+                } else {
+                    note_error(*p, resp);
+                }
+                done_one(p);
+            });
+        }
+        if (p->outstanding == 0) finish(p);
+    }
+
+    Request base_request(const Device& d) const {
+        Request r;
+        r.target = d.endpoint;
+        r.security = d.security;
+        r.timeout = std::chrono::milliseconds(opts_.timeout_ms);
+        r.retries = opts_.retries;
+        r.max_repetitions = opts_.max_repetitions;
+        return r;
+    }
+
+    void submit_gets(const std::shared_ptr<DevicePoll>& p, std::vector<Oid> oids) {
+        constexpr std::size_t per_pdu = 40;
+        for (std::size_t i = 0; i < oids.size(); i += per_pdu) {
+            Request r = base_request(*p->dev);
+            r.op = Op::get;
+            r.oids.assign(oids.begin() + i, oids.begin() + std::min(oids.size(), i + per_pdu));
+            submit_get(p, std::move(r));
+        }
+    }
+
+    void submit_get(const std::shared_ptr<DevicePoll>& p, Request r) {
+        ++p->outstanding;
+        auto oids = r.oids;
+        engine_.submit(std::move(r), [this, p, oids](const Response& resp) {
+            if (resp.ok()) {
+                p->any_answer = true;
+                for (const auto& vb : resp.varbinds)
+                    p->scalars[oid_to_string(vb.oid)] = vb.value;
+                // An OID the agent does not have comes back as the exception for the
+                // requested OID; record it so the fallback logic sees it.
+                for (const auto& o : oids)
+                    if (!p->scalars.count(oid_to_string(o)))
+                        p->scalars[oid_to_string(o)].type = ValueType::no_such_object;
+                queue_fallbacks(p);
+            } else if (resp.status == snmp::Status::agent_error && resp.error_status == 2 &&
+                       resp.error_index >= 1 &&
+                       static_cast<std::size_t>(resp.error_index) <= oids.size()) {
+                // SNMPv1 noSuchName fails the whole PDU: mark that OID missing, ask again.
+                p->any_answer = true;
+                auto rest = oids;
+                p->scalars[oid_to_string(rest[resp.error_index - 1])].type =
+                    ValueType::no_such_object;
+                rest.erase(rest.begin() + (resp.error_index - 1));
+                if (!rest.empty()) {
+                    Request again = base_request(*p->dev);
+                    again.oids = std::move(rest);
+                    submit_get(p, std::move(again));
+                } else {
+                    queue_fallbacks(p);
+                }
+            } else {
+                note_error(*p, resp);
+            }
+            done_one(p);
+        });
+    }
+
+    void queue_fallbacks(const std::shared_ptr<DevicePoll>& p) {
+        std::vector<Oid> next;
+        for (auto& [i, lvl] : p->level) {
+            const MetricDef& m = *p->dev->metrics[i];
+            const Oid& cur = lvl == 0 ? m.oid : m.fallback[lvl - 1].oid;
+            auto it = p->scalars.find(oid_to_string(cur));
+            if (it == p->scalars.end() || !it->second.is_exception()) continue;
+            if (static_cast<std::size_t>(lvl) < m.fallback.size()) {
+                ++lvl;
+                const Oid& nx = m.fallback[lvl - 1].oid;
+                if (!p->scalars.count(oid_to_string(nx))) next.push_back(nx);
+            }
+        }
+        if (!next.empty()) submit_gets(p, std::move(next));
+    }
+
+    void note_error(DevicePoll& p, const Response& r) {
+        if (p.first_code.empty()) p.first_code = std::string(to_string(r.status));
+        if (p.errors.size() < 3) p.errors.push_back(r.message);
+    }
+
+    void done_one(const std::shared_ptr<DevicePoll>& p) {
+        if (--p->outstanding == 0) finish(p);
+    }
+
+    void finish(const std::shared_ptr<DevicePoll>& p) {
+        Device& d = *p->dev;
+        d.busy = false;
+        std::vector<Reading> readings;
+        for (std::size_t i = 0; i < d.metrics.size(); ++i) {
+            const MetricDef& m = *d.metrics[i];
+            if (!m.is_table()) {
+                int lvl = p->level.count(i) ? p->level[i] : 0;
+                const Oid& o = lvl == 0 ? m.oid : m.fallback[lvl - 1].oid;
+                double scale = lvl == 0 ? m.scale : m.fallback[lvl - 1].scale;
+                auto it = p->scalars.find(oid_to_string(o));
+                if (it == p->scalars.end()) continue;
+                Reading r;
+                if (!convert_value(m, scale, it->second, r.value, r.raw)) continue;
+                r.device = d.id;
+                r.metric = m.metric;
+                r.unit = m.unit;
+                r.source = oid_to_string(o);
+                r.snmp_type = std::string(to_string(it->second.type));
+                readings.push_back(std::move(r));
+                continue;
+            }
+            auto col = p->columns.find(oid_to_string(m.table));
+            if (col == p->columns.end()) continue;
+            for (const auto& vb : col->second) {
+                Oid suffix(vb.oid.begin() + static_cast<long>(m.table.size()), vb.oid.end());
+                Reading r;
+                if (!convert_value(m, m.scale, vb.value, r.value, r.raw)) continue;
+                r.device = d.id;
+                r.metric = m.metric;
+                r.unit = m.unit;
+                r.source = oid_to_string(vb.oid);
+                r.snmp_type = std::string(to_string(vb.value.type));
+                if (m.index.size() == suffix.size()) {
+                    for (std::size_t k = 0; k < suffix.size(); ++k)
+                        r.labels[m.index[k]] = std::to_string(suffix[k]);
+                } else {
+                    r.labels[m.index.empty() ? "index" : m.index.front()] = oid_to_string(suffix);
+                }
+                for (const auto& [name, lc] : m.label_columns) {
+                    auto lcol = p->columns.find(oid_to_string(lc));
+                    if (lcol == p->columns.end()) continue;
+                    Oid want = lc;
+                    want.insert(want.end(), suffix.begin(), suffix.end());
+                    for (const auto& lvb : lcol->second)
+                        if (lvb.oid == want) {
+                            Json lv = to_json(lvb.value);
+                            r.labels[name] = lv.is_string() ? lv.get<std::string>() : lv.dump();
+                            break;
+                        }
+                }
+                readings.push_back(std::move(r));
+            }
+        }
+        readings_ += readings.size();
+        emit(readings);
+        if (!p->first_code.empty()) {
+            ++failed_;
+            std::string msg = p->errors.empty() ? "poll failed" : p->errors.front();
+            if (p->any_answer) msg = "partly polled: " + msg;
+            Json err = make_error_record("dce-poll", d.id, p->first_code, msg);
+            if (!opts_.site.empty()) err["site"] = opts_.site;
+            if (opts_.format == "json")
+                out_.write(err);
+            else
+                spdlog::error("{}: {}: {}", d.id, p->first_code, msg);
+        }
+    }
+
+    void emit(const std::vector<Reading>& readings) {
+        if (opts_.format == "json") {
+            for (const auto& r : readings)
+                out_.write(to_record(r, opts_.site));
+            return;
+        }
+        pending_.insert(pending_.end(), readings.begin(), readings.end());
+    }
+
+    // Text formats are written once per round (OpenMetrics needs families together and
+    // one # EOF), when nothing is in flight.
+    void flush_text_round(bool final = false) {
+        if (opts_.format == "json" || pending_.empty()) return;
+        bool busy = false;
+        for (auto& d : devices_)
+            busy = busy || d->busy;
+        if (busy && !final) return;
+        std::string text;
+        if (opts_.format == "openmetrics")
+            text = to_openmetrics(pending_);
+        else {
+            auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+            text = to_influx(pending_, ns);
+        }
+        write_all(1, text);
+        pending_.clear();
+    }
+
+    const PollOptions& opts_;
+    ProfileSet& profiles_;
+    RecordWriter& out_;
+    Engine engine_;
+    std::vector<std::unique_ptr<Device>> devices_;
+    std::map<Device*, std::uint64_t> polls_started_;
+    std::vector<Reading> pending_;
+    std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
+};
+
+bool parse_version(const std::string& s, Version& v) {
+    if (s == "v1" || s == "1")
+        v = Version::v1;
+    else if (s == "v2c" || s == "2c" || s == "2")
+        v = Version::v2c;
+    else if (s == "v3" || s == "3")
+        v = Version::v3;
+    else
+        return false;
+    return true;
+}
+
+}  // namespace
+
+int run_poll(const PollOptions& opts) {
+    if (opts.format != "json" && opts.format != "openmetrics" && opts.format != "influx") {
+        spdlog::error("--format must be json, openmetrics or influx");
+        return exit_usage;
+    }
+    std::vector<std::string> perrors;
+    ProfileSet profiles = load_profiles(opts.profile_dirs, perrors);
+    for (const auto& e : perrors)
+        spdlog::error("profile {}", e);
+    if (!perrors.empty()) return exit_usage;
+
+    CredentialStore creds;
+    std::string error;
+    if (!opts.credentials_path.empty() && !creds.load_file(opts.credentials_path, error)) {
+        spdlog::error("{}", error);
+        return exit_usage;
+    }
+    creds.load_environment();
+
+    Version forced{};
+    bool has_forced = !opts.snmp_version.empty();
+    if (has_forced && !parse_version(opts.snmp_version, forced)) {
+        spdlog::error("--snmp-version must be v1, v2c or v3");
+        return exit_usage;
+    }
+
+    RecordWriter out(1);
+    Poller poller(opts, profiles, out);
+    int status = exit_ok;
+    std::uint64_t skipped = 0;
+
+    auto make_device = [&](Device& d, const std::string& cred_name,
+                           std::optional<Version> rec_version, std::string& why) -> bool {
+        const Profile* p = profiles.find(d.profile);
+        if (!p) {
+            why = "unknown profile '" + d.profile + "'";
+            return false;
+        }
+        d.metrics = profiles.metrics_of(d.profile);
+        Version v = has_forced ? forced : rec_version.value_or(Version::v3);
+        std::string name = cred_name;
+        if (name.empty()) name = v == Version::v3 ? "env" : "env-community";
+        const Credential* c = creds.find(name);
+        if (!c) {
+            why = "no credential entry named '" + name + "' (see --credentials, --credential)";
+            return false;
+        }
+        if (c->kind == "community" && v == Version::v3 && !has_forced) {
+            why = "credential '" + name +
+                  "' is a community; SNMPv1/v2c is used only when asked (--snmp-version)";
+            return false;
+        }
+        if (!security_from_credential(*c, v, d.security, why)) return false;
+        d.credential_name = name;
+        return true;
+    };
+
+    if (!opts.targets.empty()) {
+        if (opts.profile.empty()) {
+            spdlog::error("targets need --profile NAME (device records name their own)");
+            return exit_usage;
+        }
+        TargetList list({.max_addresses = opts.max_targets});
+        std::vector<std::string> errs;
+        if (!list.add_all(opts.targets, errs)) {
+            for (const auto& e : errs)
+                spdlog::error("{}", e);
+            return exit_usage;
+        }
+        Target t;
+        while (list.next(t)) {
+            Device d;
+            d.endpoint = {t.host, t.port.value_or(161)};
+            d.id = "snmp://" + d.endpoint.to_string();
+            d.profile = opts.profile;
+            std::string why;
+            if (!make_device(d, opts.credential, std::nullopt, why)) {
+                spdlog::error("{}", why);
+                return exit_usage;
+            }
+            poller.add(std::move(d));
+        }
+    } else {
+        RecordReader reader(0);
+        RecordLine line;
+        while (reader.next(line)) {
+            if (!line.ok) {
+                spdlog::warn("stdin {}", line.error);
+                continue;
+            }
+            if (opts.forward && opts.format == "json") out.write_raw(line.raw);
+            const Json& r = line.value;
+            if (r.value("type", "") != "device" || r.value("transport", "") != "snmp") continue;
+            Device d;
+            d.id = r.value("id", "");
+            d.endpoint = {r.value("target", ""), static_cast<std::uint16_t>(r.value("port", 161))};
+            d.profile = r.value("profile", opts.profile);
+            if (d.profile.empty()) {
+                ++skipped;
+                spdlog::warn("{}: device record names no profile; skipped", d.id);
+                continue;
+            }
+            std::optional<Version> rv;
+            Version v;
+            if (r.contains("snmp") && r["snmp"].is_object() && r["snmp"].contains("version") &&
+                r["snmp"]["version"].is_string() &&
+                parse_version(r["snmp"]["version"].get<std::string>(), v))
+                rv = v;
+            std::string why;
+            std::string cred = r.value("credential", opts.credential);
+            if (!make_device(d, cred, rv, why)) {
+                Json err = make_error_record("dce-poll", d.id, "config", why);
+                if (opts.format == "json")
+                    out.write(err);
+                else
+                    spdlog::error("{}: {}", d.id, why);
+                status = exit_runtime;
+                continue;
+            }
+            poller.add(std::move(d));
+        }
+        if (!reader.io_error().empty()) spdlog::error("stdin: {}", reader.io_error());
+    }
+    if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
+    int polled = poller.run();
+    return worse_exit(status, polled);
+}
+
+}  // namespace dce::poll

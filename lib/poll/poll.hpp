@@ -1,0 +1,65 @@
+#pragma once
+// dce-poll's logic: read `device` records (or targets), poll every metric of each
+// device's profile through the async SNMP engine, write `reading` records (or
+// OpenMetrics / InfluxDB line protocol), once or every --interval.
+
+#include "core/record.hpp"
+#include "snmp/profile.hpp"
+#include "snmp/snmp.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dce::poll {
+
+struct PollOptions {
+    std::vector<std::string> targets;  ///< empty: read device records on stdin
+    std::string profile;               ///< for targets (device records name their own)
+    std::string credential;            ///< credentials entry for targets
+    std::string credentials_path;
+    std::string snmp_version;  ///< "", v1, v2c, v3 (v1/v2c only when asked)
+    std::vector<std::string> profile_dirs;
+    std::string format = "json";  ///< json, openmetrics, influx
+    bool forward = true;
+    double interval = 0;       ///< seconds; 0 = once
+    double jitter = 0.1;       ///< fraction of the interval each device is spread over
+    std::uint64_t rounds = 0;  ///< with --interval: stop after N rounds (0 = until signalled)
+    double rate = 500;
+    std::size_t concurrency = 128;
+    int timeout_ms = 2000;
+    int retries = 1;
+    int max_repetitions = 25;
+    std::uint64_t max_targets = 65536;
+    std::string site;
+};
+
+/// The whole tool; returns the exit code. Records go to fd 1, logs to stderr.
+int run_poll(const PollOptions& opts);
+
+// ---- pieces, public for tests ---------------------------------------------------------
+
+struct Reading {
+    std::string device, metric, unit, source, snmp_type;
+    Json value;  ///< number or state string
+    Json raw;    ///< the raw integer when `value` is a state, else null
+    Json labels = Json::object();
+};
+
+/// Turns one raw value into a reading's value by the metric's rules (scale, TimeTicks
+/// to seconds, states, invalid). False when the value means "no reading".
+bool convert_value(const snmp::MetricDef& m, double scale, const snmp::Value& v, Json& value,
+                   Json& raw);
+
+Json to_record(const Reading& r, const std::string& site);
+
+/// OpenMetrics text: families grouped, # TYPE/# HELP/# UNIT-free names, escaping, # EOF.
+std::string to_openmetrics(const std::vector<Reading>& readings);
+/// InfluxDB line protocol, one line per reading, timestamp in ns.
+std::string to_influx(const std::vector<Reading>& readings, std::int64_t ts_ns);
+
+std::string openmetrics_name(const std::string& metric);
+std::string escape_label_value(const std::string& v);
+
+}  // namespace dce::poll

@@ -1,0 +1,126 @@
+// dce-poll: read every metric a device profile names and write readings. Glue only:
+// options in, dce::poll::run_poll out (lib/poll).
+#include "core/cli.hpp"
+#include "core/credentials.hpp"
+#include "core/exit_codes.hpp"
+#include "poll/poll.hpp"
+
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+    dce::cli::ToolDoc doc{
+        .name = "dce-poll",
+        .summary = "Poll APC UPSs, PDUs, NetBotz and any SNMP agent by device profile",
+        .description =
+            "Reads device records on stdin (dce-discover | dce-poll) or polls the targets given "
+            "with --profile, reads every metric of the device's profile over SNMP (GET, and "
+            "GETBULK walks for tables) and writes one reading record per value: device id, "
+            "metric, scaled value, unit, labels (outlet, phase, sensor), and the OID it came "
+            "from. Input records are passed through unchanged unless --no-forward.\n\n"
+            "SNMPv3 authPriv is the default; SNMPv1/v2c only with --snmp-version. A device "
+            "record names the credential entry that worked at discovery (credential field); "
+            "for targets, --credential NAME picks the entry of the credentials file. A device "
+            "that does not answer or refuses the credential is an error record and the run "
+            "goes on; the exit status is then 3.\n\n"
+            "Once and exit (for cron), or every --interval seconds, each device spread over "
+            "--jitter of the interval; a slow device skips a round (an overrun, logged) instead "
+            "of delaying the others. SIGINT/SIGTERM stop cleanly after writing what was read. "
+            "--format openmetrics writes a node_exporter textfile-collector file, influx writes "
+            "InfluxDB line protocol; in those formats error records go to stderr as log lines.",
+        .reads = {"device"},
+        .writes = {"reading", "error"},
+        .examples =
+            {
+                {"dce-discover 10.20.0.0/24 | dce-poll | dce-store ingest",
+                 "Poll everything discovery found, with the credentials it found working."},
+                {"dce-poll --profile apc-ups --credential lab-v3 10.20.0.5",
+                 "Poll one UPS with the SNMPv3 entry lab-v3 of the credentials file."},
+                {"dce-poll --format openmetrics --profile apc-pdu --credential pdu 10.20.1.0/28 > "
+                 "/var/lib/node_exporter/dce.prom.tmp && mv /var/lib/node_exporter/dce.prom.tmp "
+                 "/var/lib/node_exporter/dce.prom",
+                 "Feed Prometheus through node_exporter's textfile collector (cron)."},
+                {"dce-poll --interval 60 --profile apc-ups --credential ups @ups.txt | dce-store "
+                 "ingest",
+                 "Poll every minute until stopped."},
+            },
+        .environment =
+            {
+                {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
+                {"DCE_SNMP_USER, DCE_SNMP_AUTH_PROTOCOL, DCE_SNMP_AUTH_PASS, "
+                 "DCE_SNMP_PRIV_PROTOCOL, DCE_SNMP_PRIV_PASS",
+                 "An SNMPv3 credential named \"env\" (the default for targets)."},
+                {"DCE_SNMP_COMMUNITY",
+                 "A community named \"env-community\" (used only with v1/v2c)."},
+                {"DCE_PROFILE_DIR",
+                 "Directory of device profiles used instead of the built-in one."},
+                {"DCE_SNMP_DEBUG", "net-snmp debug tokens (e.g. usm,snmp_api) to print on stderr."},
+            },
+        .files = {{"~/.config/dce/credentials", "Default credentials file (mode 0600)."},
+                  {"~/.config/dce/profiles/", "Your own device profiles (docs/PROFILES.md)."}},
+        .sections = {},
+        .see_also = {"dce-discover(1)", "dce-store(1)", "snmpget(1)"},
+    };
+    dce::cli::CommonOptions common;
+    auto app = dce::cli::make_app(doc, common);
+
+    dce::poll::PollOptions o;
+    bool no_forward = false;
+    app->add_option(
+           "targets", o.targets,
+           "Targets (address, CIDR, range, HOST:PORT, @FILE, -); none: device records on stdin")
+        ->type_name("TARGET");
+    app->add_option("--profile", o.profile,
+                    "Profile for targets, or for device records naming none")
+        ->type_name("NAME");
+    app->add_option("--profile-dir", o.profile_dirs, "More profile directories (later ones win)")
+        ->type_name("DIR");
+    dce::cli::add_credentials_option(*app, o.credentials_path);
+    app->add_option("--credential", o.credential,
+                    "Credential entry for targets (default: env, or env-community for v1/v2c)")
+        ->type_name("NAME");
+    app->add_option("--snmp-version", o.snmp_version,
+                    "Force the SNMP version (v1/v2c are insecure)")
+        ->check(CLI::IsMember({"v1", "v2c", "v3"}))
+        ->type_name("VERSION");
+    app->add_option("--format", o.format, "Output format")
+        ->check(CLI::IsMember({"json", "openmetrics", "influx"}))
+        ->capture_default_str();
+    app->add_flag("--no-forward", no_forward, "Do not pass input records through to stdout");
+    app->add_option("--interval", o.interval, "Poll every N seconds until stopped (0: once)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app->add_option("--jitter", o.jitter,
+                    "Fraction of the interval that device starts are spread over")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app->add_option("--rounds", o.rounds,
+                    "With --interval: stop after N rounds (0: until signalled)")
+        ->capture_default_str();
+    app->add_option("--rate", o.rate, "Requests started per second at most (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app->add_option("--concurrency", o.concurrency, "Requests (and sockets) in flight at most")
+        ->check(CLI::Range(1, 65536))
+        ->capture_default_str();
+    app->add_option("--timeout", o.timeout_ms, "Milliseconds to wait for each answer")
+        ->check(CLI::Range(1, 600000))
+        ->capture_default_str();
+    app->add_option("--retries", o.retries, "Resends after a timeout")
+        ->check(CLI::Range(0, 10))
+        ->capture_default_str();
+    app->add_option("--max-repetitions", o.max_repetitions,
+                    "GETBULK max-repetitions for table walks")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    app->add_option("--max-targets", o.max_targets,
+                    "Refuse to expand the targets beyond this many addresses")
+        ->capture_default_str();
+    app->add_option("--site", o.site, "Site or tenant written into each record")->type_name("NAME");
+
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
+        o.forward = !no_forward;
+        if (o.credentials_path.empty())
+            if (auto p = dce::default_credentials_path()) o.credentials_path = *p;
+        return dce::poll::run_poll(o);
+    });
+}
