@@ -19,6 +19,7 @@
 #include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/library/snmpusm.h>
 #include <net-snmp/library/transform_oids.h>
+#include <net-snmp/library/lcd_time.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
@@ -597,6 +598,20 @@ struct Engine::Impl {
             a.use_bulk = false;
             a.resp.bulk_fell_back = true;
             send_walk(a);
+            return;
+        }
+        if (a.phase == Phase::main && a.req.security.version == Version::v3 && !a.rediscovered) {
+            // An agent that restarted may keep silent to our old engine time instead of
+            // sending notInTimeWindow: forget its engine and time, discover it again once.
+            auto key = endpoint_key(a.req.target);
+            auto it = engine_ids.find(key);
+            if (it != engine_ids.end()) {
+                std::string raw = it->second;
+                engine_ids.erase(it);
+                free_enginetime(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
+            }
+            a.rediscovered = true;
+            a.phase = Phase::start;
             return;
         }
         std::string msg = "no answer from " + a.req.target.to_string() + " after " +
