@@ -88,7 +88,8 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
     auto db = open_db(oo, error);
     if (!db) {
         spdlog::error("{}", error);
-        status = create ? exit_runtime : exit_usage;
+        // A missing SQLite file is a wrong --db (usage); a server that fails is runtime.
+        status = create || is_postgres_url(spec) ? exit_runtime : exit_usage;
         return nullptr;
     }
     if (before && !read_schema_version(*db, *before, error)) {
