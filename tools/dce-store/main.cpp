@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
     dce::store::StoreOptions o;
     auto app = dce::cli::make_app(doc, common);
     app->require_subcommand(1);
+    // --log-level and friends work after the subcommand too: dce-store ingest --log-level debug.
+    app->fallthrough();
 
     auto* ingest = app->add_subcommand("ingest", "Store records read from stdin (or FILE)");
     auto* import =
