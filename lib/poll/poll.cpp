@@ -173,8 +173,9 @@ class Poller {
         flush_text_round(true);
         if (progress) fprintf(stderr, "\n");
         double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
-        spdlog::info("{} device(s), {} poll(s), {} reading(s), {} failed, {} overrun(s), {:.2f} s",
-                     devices_.size(), polls_, readings_, failed_, overruns_, secs);
+        auto st = engine_.stats();
+        spdlog::info("{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), {:.2f} s",
+                     devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, secs);
         return failed_ ? exit_runtime : exit_ok;
     }
 
