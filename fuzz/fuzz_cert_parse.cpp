@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         dce::Json rec = dce::new_record("cert");
         rec["endpoint"] = "fuzz";
         dce::Json fields = dce::tls::cert_fields(dce::tls::describe_cert(x.get()));
-        for (auto& [k, v] : fields.items()) rec[k] = v;
+        for (auto& [k, v] : fields.items())
+            rec[k] = v;
         std::string bad;
         if (!dce::check_record(rec, bad)) __builtin_trap();
         (void)rec.dump(-1, ' ', false, dce::Json::error_handler_t::replace);

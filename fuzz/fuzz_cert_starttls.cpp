@@ -9,7 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2) return 0;
     using dce::tls::Starttls;
-    const Starttls protos[] = {Starttls::smtp, Starttls::imap, Starttls::pop3, Starttls::ftp, Starttls::ldap, Starttls::postgres};
+    const Starttls protos[] = {Starttls::smtp, Starttls::imap, Starttls::pop3,
+                               Starttls::ftp,  Starttls::ldap, Starttls::postgres};
     Starttls proto = protos[data[0] % 6];
     std::size_t step = data[1] % (dce::tls::starttls_steps(proto) + 1);
     std::string received;

@@ -12,8 +12,10 @@ Json finding(const std::string& target, const std::string& check, const std::str
     f.tool = "t";
     f.target = target;
     f.check = check;
-    f.status = status == "fail" ? dce::Status::fail : status == "warn" ? dce::Status::warn
-             : status == "skip" ? dce::Status::skip : dce::Status::pass;
+    f.status = status == "fail"   ? dce::Status::fail
+               : status == "warn" ? dce::Status::warn
+               : status == "skip" ? dce::Status::skip
+                                  : dce::Status::pass;
     f.severity = severity == "high" ? dce::Severity::high : dce::Severity::info;
     f.message = "msg <&> \"" + check + "\"";
     f.reference = "RFC 1";
@@ -40,7 +42,8 @@ TEST_CASE("JUnit: one testcase per finding, at most one outcome element, counts 
     r.add(dce::make_error_record("t", "h:3", "timeout", "timed out"));
     CHECK_FALSE(r.add(dce::new_record("cert")));
     std::string x = r.render_junit();
-    CHECK(x.find("<testsuites name=\"dce-test\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\"") != std::string::npos);
+    CHECK(x.find("<testsuites name=\"dce-test\" tests=\"4\" failures=\"1\" errors=\"1\" "
+                 "skipped=\"1\"") != std::string::npos);
     CHECK(x.find("classname=\"h:1\" name=\"c.a\"") != std::string::npos);
     CHECK(x.find("<error message=\"timed out\" type=\"error.timeout\">") != std::string::npos);
     CHECK(x.find("msg &lt;&amp;&gt; &quot;c.a&quot;") != std::string::npos);
@@ -72,7 +75,8 @@ TEST_CASE("SARIF: one rule per check, levels, fingerprints, locations") {
     // Same target and check -> same fingerprint in another run; different -> different.
     Report again({"dce-test", "1", ""});
     again.add(finding("h:1", "c.a", "pass"));
-    CHECK(Json::parse(again.render_sarif())["runs"][0]["results"][0]["partialFingerprints"] == res[0]["partialFingerprints"]);
+    CHECK(Json::parse(again.render_sarif())["runs"][0]["results"][0]["partialFingerprints"] ==
+          res[0]["partialFingerprints"]);
     CHECK(res[0]["partialFingerprints"] != res[1]["partialFingerprints"]);
 }
 
@@ -84,5 +88,6 @@ TEST_CASE("text table puts failures first and ends with a summary") {
     auto fail_pos = t.find("FAIL"), pass_pos = t.find("PASS");
     REQUIRE(fail_pos != std::string::npos);
     CHECK(fail_pos < pass_pos);
-    CHECK(t.find("2 target(s), 2 result(s): 1 fail, 0 error, 0 warn, 1 pass, 0 skip") != std::string::npos);
+    CHECK(t.find("2 target(s), 2 result(s): 1 fail, 0 error, 0 warn, 1 pass, 0 skip") !=
+          std::string::npos);
 }

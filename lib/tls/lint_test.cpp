@@ -1,5 +1,5 @@
-#include "tls/keygen.hpp"
 #include "tls/lint.hpp"
+#include "tls/keygen.hpp"
 
 #include <catch.hpp>
 
@@ -8,7 +8,8 @@
 using namespace dce::tls;
 
 namespace {
-X509Ptr lab_cert(const std::string& type, const std::string& subject, std::vector<std::string> sans, int days = 365) {
+X509Ptr lab_cert(const std::string& type, const std::string& subject, std::vector<std::string> sans,
+                 int days = 365) {
     PkeyPtr key;
     std::string why, pem;
     REQUIRE(generate_key(type, key, why));
@@ -17,7 +18,8 @@ X509Ptr lab_cert(const std::string& type, const std::string& subject, std::vecto
     return cert;
 }
 dce::Status status_of(const std::vector<dce::Finding>& fs, const std::string& check) {
-    auto it = std::find_if(fs.begin(), fs.end(), [&](const dce::Finding& f) { return f.check == check; });
+    auto it =
+        std::find_if(fs.begin(), fs.end(), [&](const dce::Finding& f) { return f.check == check; });
     REQUIRE(it != fs.end());
     return it->status;
 }
@@ -56,10 +58,11 @@ TEST_CASE("lint of a self-signed file: checks that apply, verdicts, no protocol 
     auto fs = lint(in);
     CHECK(status_of(fs, "cert.self-signed") == dce::Status::fail);
     CHECK(status_of(fs, "cert.hostname") == dce::Status::pass);
-    CHECK(status_of(fs, "cert.expiring") == dce::Status::warn);  // 10 days < 30
+    CHECK(status_of(fs, "cert.expiring") == dce::Status::warn);        // 10 days < 30
     CHECK(status_of(fs, "cert.signature-hash") == dce::Status::pass);  // Ed25519: intrinsic
     CHECK(status_of(fs, "cert.san") == dce::Status::pass);
-    CHECK(std::none_of(fs.begin(), fs.end(), [](const dce::Finding& f) { return f.check.rfind("tls.", 0) == 0; }));
+    CHECK(std::none_of(fs.begin(), fs.end(),
+                       [](const dce::Finding& f) { return f.check.rfind("tls.", 0) == 0; }));
     // Pinned clock: a year on, it is expired.
     in.now += std::chrono::hours(24 * 365);
     CHECK(status_of(lint(in), "cert.expired") == dce::Status::fail);
@@ -85,7 +88,8 @@ TEST_CASE("protocol facts: legacy accepted fails, unknown warns") {
     in.target = "h:443";
     in.chain = {cert};
     in.protocols.probed = true;
-    in.protocols.versions = {{"tls1.0", true}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", false}};
+    in.protocols.versions = {
+        {"tls1.0", true}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", false}};
     in.protocols.weak_cipher_accepted = false;
     in.protocols.non_fs_accepted = std::nullopt;
     auto fs = lint(in);
@@ -102,12 +106,14 @@ TEST_CASE("parse_certificates: PEM, DER, garbage") {
     std::string why;
     CHECK_FALSE(parse_certificates("hello", out, why));
     CHECK_FALSE(why.empty());
-    CHECK_FALSE(parse_certificates("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", out, why));
+    CHECK_FALSE(parse_certificates("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                                   out, why));
     auto cert = lab_cert("p256", "CN=x", {});
     unsigned char* der = nullptr;
     int n = i2d_X509(cert.get(), &der);
     REQUIRE(n > 0);
-    CHECK(parse_certificates(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(n)), out, why));
+    CHECK(parse_certificates(
+        std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(n)), out, why));
     OPENSSL_free(der);
     CHECK(out.size() == 1);
 }

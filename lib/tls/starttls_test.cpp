@@ -19,7 +19,8 @@ TEST_CASE("SMTP: multi-line replies end at the line with a space after the code"
 TEST_CASE("IMAP skips untagged lines; POP3 and FTP") {
     std::string why;
     CHECK(starttls_reply(Starttls::imap, 0, "* OK IMAP4rev1\r\n", why) == StepVerdict::ok);
-    CHECK(starttls_reply(Starttls::imap, 1, "* CAPABILITY x\r\na001 OK go\r\n", why) == StepVerdict::ok);
+    CHECK(starttls_reply(Starttls::imap, 1, "* CAPABILITY x\r\na001 OK go\r\n", why) ==
+          StepVerdict::ok);
     CHECK(starttls_reply(Starttls::imap, 1, "a001 NO\r\n", why) == StepVerdict::fail);
     CHECK(starttls_reply(Starttls::pop3, 1, "-ERR no\r\n", why) == StepVerdict::fail);
     CHECK(starttls_reply(Starttls::ftp, 1, "234 AUTH TLS ok\r\n", why) == StepVerdict::ok);
