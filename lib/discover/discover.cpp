@@ -98,6 +98,7 @@ struct Probe {
     const Way* way = nullptr;
     std::map<std::string, snmp::Value> values;  // by dotted OID
     bool answered = false;
+    bool v1_singles_done = false;  // v1: the extra OIDs were asked one by one
     snmp::Status last_status = snmp::Status::timeout;
     std::string last_message;
 };
@@ -297,8 +298,31 @@ void Sweep::identified(std::shared_ptr<Probe> p) {
     };
     if (const auto* v = get(oid_sys_object_id)) facts.sys_object_id = text_of(*v);
     if (const auto* v = get(oid_sys_descr)) facts.sys_descr = text_of(*v);
-    // requires_oid is a condition only when we asked for it (not over v1).
-    facts.requires_checked = p->values.size() > minimal_oids_.size();
+    if (p->way->security.version == snmp::Version::v1 && !p->v1_singles_done) {
+        // SNMPv1 fails a whole GET on one missing OID, so the OIDs beyond the system
+        // group (profiles' requires_oid and identity) go one per request, at once.
+        p->v1_singles_done = true;
+        auto pending = std::make_shared<std::size_t>(first_oids_.size() - minimal_oids_.size());
+        if (*pending == 0) {
+            identified(p);
+            return;
+        }
+        for (std::size_t i = minimal_oids_.size(); i < first_oids_.size(); ++i) {
+            snmp::Request req;
+            req.target = p->endpoint;
+            req.security = p->way->security;
+            req.op = snmp::Op::get;
+            req.oids = {first_oids_[i]};
+            submit(std::move(req), [this, p, pending](const snmp::Response& r) {
+                if (r.ok())
+                    for (const auto& vb : r.varbinds)
+                        p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+                if (--*pending == 0) identified(p);
+            });
+        }
+        return;
+    }
+    facts.requires_checked = true;
     if (facts.requires_checked) {
         for (const auto& [o, v] : p->values) {
             snmp::Oid parsed;

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sstream>
+
 #include <unistd.h>
 
 int main(int argc, char** argv) {
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
 
     dce::discover::DiscoverOptions o;
     std::string credentials_path, timeout = "1s";
-    std::vector<std::string> versions;
+    std::string versions_csv;
     bool allow_v1v2c = false, no_progress = false, progress = false;
     app->add_option("targets", o.targets,
                     "Targets: address, CIDR, range, name, HOST:PORT, @FILE, -")
@@ -77,16 +79,19 @@ int main(int argc, char** argv) {
            "--max-targets", o.max_targets,
            "Refuse to expand the targets beyond this many addresses (a guard against typos)")
         ->capture_default_str();
-    app->add_option("--snmp-version", versions,
-                    "SNMP versions to try, in order v3, v2c, v1 (default v3; v1/v2c are insecure)")
-        ->check(CLI::IsMember({"v3", "v2c", "v1"}))
-        ->delimiter(',')
+    app->add_option("--snmp-version", versions_csv,
+                    "SNMP versions to try, comma-separated, tried in the order v3, v2c, v1 "
+                    "(default v3; v1 and v2c are insecure)")
         ->type_name("VERSION[,VERSION]");
     app->add_flag("--allow-v1v2c", allow_v1v2c,
                   "Also try the communities of the credentials file over SNMPv2c and SNMPv1");
     dce::cli::add_credentials_option(*app, credentials_path);
-    app->add_option("--profile-dir", o.profile_dirs,
-                    "Extra directory of device profiles (repeatable)")
+    // One DIR per occurrence (repeatable), so a target after it is not taken as a dir.
+    app->add_option_function<std::string>(
+           "--profile-dir", [&](const std::string& d) { o.profile_dirs.push_back(d); },
+           "Extra directory of device profiles (repeatable)")
+        ->trigger_on_parse()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
         ->type_name("DIR");
     app->add_option("--rate", o.rate, "New targets probed per second; 0 lifts the limit")
         ->check(CLI::NonNegativeNumber)
@@ -114,12 +119,21 @@ int main(int argc, char** argv) {
             return dce::exit_usage;
         }
         o.timeout_ms = static_cast<int>(t->count());
-        if (!versions.empty()) {
+        if (!versions_csv.empty()) {
             o.use_v3 = o.use_v2c = o.use_v1 = false;
-            for (const auto& v : versions) {
-                if (v == "v3") o.use_v3 = true;
-                if (v == "v2c") o.use_v2c = true;
-                if (v == "v1") o.use_v1 = true;
+            std::stringstream list(versions_csv);
+            std::string v;
+            while (std::getline(list, v, ',')) {
+                if (v == "v3")
+                    o.use_v3 = true;
+                else if (v == "v2c")
+                    o.use_v2c = true;
+                else if (v == "v1")
+                    o.use_v1 = true;
+                else {
+                    spdlog::error("--snmp-version: '{}' is not one of v3, v2c, v1", v);
+                    return dce::exit_usage;
+                }
             }
         }
         if (allow_v1v2c) o.use_v2c = o.use_v1 = true;

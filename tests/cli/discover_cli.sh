@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# dce-discover's command line without any agent: usage errors exit 2, a silent target is
+# no noise (exit 0, no records) unless --report-unreachable asks for an error record,
+# and targets come from arguments, @FILE or stdin.
+. "$(dirname "$0")/../lib/common.sh"
+need dce-discover jq
+
+# A UDP port nothing listens on: probes there go unanswered.
+port=$(free_port)
+(umask 077; printf '[v3]\nkind = snmpv3\nuser = u\nauth_protocol = SHA-256\nauth_pass = authpass-123\npriv_protocol = AES\npriv_pass = privpass-123\n' >"$T/creds")
+quick=(--credentials "$T/creds" --timeout 100ms --retries 0 --no-progress --port "$port")
+
+check_status "bad target is a usage error" 2 dce-discover "${quick[@]}" 300.1.2.3
+check_status "unknown option is a usage error" 2 dce-discover --no-such-option 127.0.0.1
+check_status "bad --snmp-version" 2 dce-discover "${quick[@]}" --snmp-version v4 127.0.0.1
+check_status "bad --timeout" 2 dce-discover "${quick[@]}" --timeout soon 127.0.0.1
+check_status "too many targets without --max-targets" 2 dce-discover "${quick[@]}" 10.0.0.0/8
+check_status "missing credentials file" 2 dce-discover --credentials "$T/none" "${quick[@]:2}" 127.0.0.1
+check_status "--help" 0 dce-discover --help
+help=$(dce-discover --help)
+check_contains "help names --allow-v1v2c" "$help" "--allow-v1v2c"
+check_contains "help shows the exit codes" "$help" "130"
+
+dce-discover "${quick[@]}" 127.0.0.1 >"$T/silent.jsonl" 2>"$T/silent.err"
+check_eq "silent target: exit 0" 0 $?
+check_eq "silent target: no records" 0 "$(wc -c <"$T/silent.jsonl")"
+check_contains "summary on stderr" "$(cat "$T/silent.err")" "probed 1, answered 0, devices 0"
+
+printf '# two silent targets\n127.0.0.1\n127.0.0.2\n' >"$T/targets"
+dce-discover "${quick[@]}" --report-unreachable "@$T/targets" >"$T/unreach.jsonl" 2>/dev/null
+check_eq "report-unreachable: exit 0" 0 $?
+validate_records "$T/unreach.jsonl"
+jq_eq "an error record per silent target" "$T/unreach.jsonl" '[.[] | .type + ":" + .code] | join(",")' "error:timeout,error:timeout"
+jq_eq "error records name the target" "$T/unreach.jsonl" '[.[].target] | sort | join(",")' "127.0.0.1:$port,127.0.0.2:$port"
+
+printf '127.0.0.3\n' | dce-discover "${quick[@]}" --report-unreachable >"$T/stdin.jsonl" 2>/dev/null
+validate_records "$T/stdin.jsonl"
+jq_eq "targets from stdin" "$T/stdin.jsonl" '.[0].target' "127.0.0.3:$port"
+
+check_not_contains "no passphrase on stderr" "$(cat "$T/silent.err")" "authpass-123"
+finish
