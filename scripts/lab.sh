@@ -13,6 +13,7 @@
 # State lives in $DCE_LAB_DIR (default ./lab-run): pid files, logs, the credentials file
 # (mode 0600, random passphrases). Port 161 is used when running as root and it is free
 # on the lab's addresses; otherwise a free port, and the commands printed say --port.
+# DCE_LAB_PORT=N picks the port (tests use it to stay off 161).
 set -uo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -81,7 +82,9 @@ cmd_start() {
     fi
     lab_init "$RUN_DIR" || return 3
     local port snmpd_port_v3 snmpd_port_v3only
-    if port_161_free; then
+    if [ -n "${DCE_LAB_PORT:-}" ]; then
+        port=$DCE_LAB_PORT snmpd_port_v3=$DCE_LAB_PORT snmpd_port_v3only=$DCE_LAB_PORT
+    elif port_161_free; then
         port=161 snmpd_port_v3=161 snmpd_port_v3only=161
     else
         port=$(_lab_free_port) snmpd_port_v3=$port snmpd_port_v3only=$port
