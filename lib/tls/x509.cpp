@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 namespace dce::tls {
@@ -58,13 +60,8 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
         return buf;
     }
     if (n == 16) {
-        std::string s;
-        for (int i = 0; i < 16; i += 2) {
-            std::snprintf(buf, sizeof buf, "%x", (p[i] << 8) | p[i + 1]);
-            if (i) s += ":";
-            s += buf;
-        }
-        return s;
+        // inet_ntop gives the canonical short form (RFC 5952), as operators write it.
+        if (inet_ntop(AF_INET6, p, buf, sizeof buf)) return buf;
     }
     return "invalid";
 }
