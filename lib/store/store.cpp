@@ -244,6 +244,16 @@ bool Writer::prepare_all(std::string& e) {
                           "$5) ON CONFLICT DO NOTHING",
                           e)
                     : nullptr;
+    if (other_) {
+        std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
+        for (std::size_t i = 0; i < reading_chunk; ++i) {
+            int b = static_cast<int>(i * 5);
+            sql += (i ? ", ($" : "($") + std::to_string(b + 1) + ", $" + std::to_string(b + 2) + ", $" +
+                   std::to_string(b + 3) + ", $" + std::to_string(b + 4) + ", $" + std::to_string(b + 5) + ")";
+        }
+        reading_many_ = db_.prepare(sql + " ON CONFLICT DO NOTHING", e);
+        if (!reading_many_) other_.reset();
+    }
     if (!other_) {
         site_.reset();
         return false;
@@ -306,19 +316,8 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
                 s.reset();
                 series_ids_.emplace(std::move(key), id);
             }
-            Stmt& s = *reading_;
-            s.bind_int(1, id);
-            s.bind_int(2, r.ts);
-            if (r.has_num)
-                s.bind_double(3, r.num);
-            else
-                s.bind_null(3);
-            if (r.has_txt)
-                s.bind_text(4, r.txt);
-            else
-                s.bind_null(4);
-            bind_opt_text(s, 5, r.extra);
-            return run(s);
+            pending_.emplace_back(id, &r);
+            return pending_.size() < reading_chunk || flush_readings(counts, e, busy);
         }
         case Kind::device: {
             Stmt& s = *device_;
@@ -389,6 +388,54 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
     return true;
 }
 
+namespace {
+void bind_reading(Stmt& s, int base, std::int64_t id, const Row& r) {
+    s.bind_int(base + 1, id);
+    s.bind_int(base + 2, r.ts);
+    if (r.has_num)
+        s.bind_double(base + 3, r.num);
+    else
+        s.bind_null(base + 3);
+    if (r.has_txt)
+        s.bind_text(base + 4, r.txt);
+    else
+        s.bind_null(base + 4);
+    if (r.extra.empty())
+        s.bind_null(base + 5);
+    else
+        s.bind_text(base + 5, r.extra);
+}
+}  // namespace
+
+bool Writer::flush_readings(Counts& counts, std::string& e, bool& busy) {
+    auto run = [&](Stmt& st, std::size_t n) {
+        if (st.step() == Stmt::Step::error) {
+            busy = st.busy();
+            e = st.error();
+            st.reset();
+            return false;
+        }
+        auto stored = static_cast<std::uint64_t>(st.changes());
+        counts[Kind::reading].stored += stored;
+        counts[Kind::reading].duplicate += n - stored;
+        st.reset();
+        return true;
+    };
+    bool ok = true;
+    if (pending_.size() == reading_chunk) {
+        for (std::size_t i = 0; i < pending_.size(); ++i)
+            bind_reading(*reading_many_, static_cast<int>(i * 5), pending_[i].first, *pending_[i].second);
+        ok = run(*reading_many_, pending_.size());
+    } else {
+        for (std::size_t i = 0; ok && i < pending_.size(); ++i) {
+            bind_reading(*reading_, 0, pending_[i].first, *pending_[i].second);
+            ok = run(*reading_, 1);
+        }
+    }
+    pending_.clear();
+    return ok;
+}
+
 bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::string& e, bool& busy) {
     busy = false;
     if (!db_.begin_write(e)) {
@@ -410,8 +457,10 @@ bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::strin
         site_->reset();
         if (!ok) break;
     }
+    pending_.clear();
     for (std::size_t i = 0; ok && i < rows.size(); ++i)
         ok = write_row(rows[i], counts, e, busy);
+    ok = ok && flush_readings(counts, e, busy);
     if (ok && db_.commit(e)) return true;
     db_.rollback();
     // Series ids made in the rolled-back transaction no longer exist.

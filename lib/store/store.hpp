@@ -87,7 +87,13 @@ class Writer {
     bool write_once(const std::vector<Row>& rows, Counts& counts, std::string& error, bool& busy);
     bool prepare_all(std::string& error);
     bool write_row(const Row& r, Counts& counts, std::string& error, bool& busy);
+    bool flush_readings(Counts& counts, std::string& error, bool& busy);
     Db& db_;
+    // Readings go in as multi-row INSERTs: one statement per chunk instead of per row
+    // is most of SQLite's per-row cost (and a round trip per row on PostgreSQL).
+    static constexpr std::size_t reading_chunk = 64;
+    std::unique_ptr<Stmt> reading_many_;
+    std::vector<std::pair<std::int64_t, const Row*>> pending_;
     std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
         other_;
     std::unordered_map<std::string, std::int64_t> series_ids_;
