@@ -84,6 +84,24 @@ std::string text_of(const snmp::Value& v) {
     return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
 }
 
+// True when the status means the agent sent something back (it refused us, or erred),
+// as opposed to silence, a local failure or our own cancellation.
+bool agent_spoke(snmp::Status s) {
+    switch (s) {
+        case snmp::Status::auth_failure:
+        case snmp::Status::unknown_user:
+        case snmp::Status::unsupported_level:
+        case snmp::Status::decryption_error:
+        case snmp::Status::not_in_time_window:
+        case snmp::Status::unknown_engine_id:
+        case snmp::Status::agent_error:
+        case snmp::Status::malformed:
+            return true;
+        default:
+            return false;
+    }
+}
+
 // One way in to an agent: a credential entry, turned into the engine's Security.
 struct Way {
     std::string name;  // credential entry name
@@ -130,7 +148,6 @@ class Sweep {
     const DiscoverOptions& opts_;
     RecordWriter& out_;
     DiscoverSummary& sum_;
-    snmp::Engine engine_;
     snmp::ProfileSet profiles_;
     std::vector<snmp::Oid> first_oids_;    // one GET: system group + what profiles need
     std::vector<snmp::Oid> minimal_oids_;  // the system group alone (v1, fussy agents)
@@ -139,6 +156,10 @@ class Sweep {
     Clock::time_point started_ = Clock::now(), last_progress_{};
     bool show_progress_ = false;
     std::uint64_t total_ = 0;
+    bool stopping_ = false;  // interrupted: callbacks end their probe, start nothing new
+    // Last, so it is destroyed first: requests it cancels then still see the ways and
+    // profiles their callbacks refer to.
+    snmp::Engine engine_;
 };
 
 bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
@@ -243,7 +264,7 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
             request_identity(p, way, true, next);
             return;
         }
-        if (r.status != snmp::Status::timeout) p->answered = true;
+        if (agent_spoke(r.status)) p->answered = true;
         p->last_status = r.status;
         p->last_message = r.message;
         next(p);
@@ -251,6 +272,10 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
 }
 
 void Sweep::try_v3(std::shared_ptr<Probe> p) {
+    if (stopping_) {
+        finish(*p);
+        return;
+    }
     if (p->v3_next >= v3_ways_.size()) {
         try_community(p);
         return;
@@ -260,6 +285,10 @@ void Sweep::try_v3(std::shared_ptr<Probe> p) {
 }
 
 void Sweep::try_community(std::shared_ptr<Probe> p) {
+    if (stopping_) {
+        finish(*p);
+        return;
+    }
     // v2c ways first, then v1: the index runs over both lists.
     std::size_t i = p->community_next++;
     if (i < v2c_ways_.size()) {
@@ -291,6 +320,10 @@ void Sweep::try_community(std::shared_ptr<Probe> p) {
 }
 
 void Sweep::identified(std::shared_ptr<Probe> p) {
+    if (stopping_) {
+        finish(*p);
+        return;
+    }
     snmp::DeviceFacts facts;
     auto get = [&](const std::string& o) -> const snmp::Value* {
         auto it = p->values.find(o);
@@ -508,6 +541,7 @@ int Sweep::run(TargetList& targets) {
     bool more = targets.next(t);
     while (more || in_flight_ > 0) {
         if (cli::interrupted()) {
+            stopping_ = true;
             engine_.cancel_all();
             break;
         }
