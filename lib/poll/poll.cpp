@@ -13,6 +13,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <queue>
 #include <random>
 #include <set>
 
@@ -84,6 +85,96 @@ Json to_record(const Reading& r, const std::string& site) {
 
 namespace {
 
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 15];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+void append_json_value(std::string& out, const Json& v) {
+    if (v.is_string())
+        append_json_string(out, v.get_ref<const std::string&>());
+    else
+        out += v.dump();
+}
+
+}  // namespace
+
+// The same record as to_record(r).dump(), field for field, without building a Json tree
+// (the hot path of a large poll; unit-tested against to_record).
+void append_reading_json(std::string& out, const Reading& r, const std::string& ts,
+                         const std::string& site) {
+    out += R"({"type":"reading","ts":)";
+    append_json_string(out, ts);
+    if (!site.empty()) {
+        out += R"(,"site":)";
+        append_json_string(out, site);
+    }
+    out += R"(,"device":)";
+    append_json_string(out, r.device);
+    out += R"(,"metric":)";
+    append_json_string(out, r.metric);
+    out += R"(,"value":)";
+    append_json_value(out, r.value);
+    if (!r.unit.empty()) {
+        out += R"(,"unit":)";
+        append_json_string(out, r.unit);
+    }
+    if (!r.labels.empty()) {
+        out += R"(,"labels":{)";
+        bool first = true;
+        for (auto it = r.labels.begin(); it != r.labels.end(); ++it) {
+            if (!first) out += ',';
+            first = false;
+            append_json_string(out, it.key());
+            out += ':';
+            append_json_value(out, it.value());
+        }
+        out += '}';
+    }
+    out += R"(,"source":)";
+    append_json_string(out, r.source);
+    if (!r.raw.is_null()) {
+        out += R"(,"raw":)";
+        append_json_value(out, r.raw);
+    }
+    if (!r.snmp_type.empty()) {
+        out += R"(,"snmp_type":)";
+        append_json_string(out, r.snmp_type);
+    }
+    out += '}';
+}
+
+namespace {
+
 struct Device {
     std::string id, profile, credential_name;
     Endpoint endpoint;
@@ -92,7 +183,7 @@ struct Device {
     // scheduling
     SteadyClock::time_point next_due;
     bool busy = false;
-    std::uint64_t overruns = 0;
+    std::uint64_t overruns = 0, rounds_started = 0;
 };
 
 // One poll of one device: a GET of every scalar (in PDUs of at most 40 varbinds), the
@@ -132,36 +223,49 @@ class Poller {
         }
         std::uint64_t round_target = opts_.interval > 0 ? opts_.rounds : 1;
         bool progress = log::stderr_is_tty();
+        // Devices wait in a min-heap by due time, so a loop turn costs O(log n) per due
+        // device rather than a scan of every device.
+        using Due = std::pair<SteadyClock::time_point, std::size_t>;
+        std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
+        for (std::size_t i = 0; i < devices_.size(); ++i)
+            due.push({devices_[i]->next_due, i});
+        // Starting every device at once would queue all their requests in memory; keep
+        // just enough queued to keep the engine's --concurrency busy.
+        const std::size_t max_queued = std::max<std::size_t>(64, opts_.concurrency * 4);
         while (!cli::interrupted()) {
             auto now = SteadyClock::now();
-            bool all_finished = true;
             auto next_wake = now + std::chrono::milliseconds(200);
-            for (auto& d : devices_) {
-                bool wants_more = round_target == 0 || polls_started_[d.get()] < round_target;
-                if (wants_more || d->busy) all_finished = false;
-                if (!wants_more) continue;
-                if (d->next_due <= now) {
-                    if (d->busy) {
-                        // A slow device skips this round instead of delaying the others.
-                        ++d->overruns;
-                        ++overruns_;
-                        spdlog::warn("{}: still polling when the next round was due (overrun)",
-                                     d->id);
-                    } else {
-                        start_poll(*d);
-                    }
-                    ++polls_started_[d.get()];
-                    d->next_due += std::chrono::duration_cast<SteadyClock::duration>(
-                        std::chrono::duration<double>(opts_.interval > 0 ? opts_.interval : 1e9));
+            while (!due.empty() && due.top().first <= now && engine_.stats().queued < max_queued) {
+                Device& d = *devices_[due.top().second];
+                std::size_t idx = due.top().second;
+                due.pop();
+                if (d.busy) {
+                    // A slow device skips this round instead of delaying the others.
+                    ++d.overruns;
+                    ++overruns_;
+                    spdlog::warn("{}: still polling when the next round was due (overrun)", d.id);
+                } else {
+                    start_poll(d);
                 }
-                next_wake = std::min(next_wake, d->next_due);
+                ++d.rounds_started;
+                if (round_target == 0 || d.rounds_started < round_target) {
+                    d.next_due += std::chrono::duration_cast<SteadyClock::duration>(
+                        std::chrono::duration<double>(opts_.interval));
+                    due.push({d.next_due, idx});
+                }
             }
-            if (all_finished) break;
+            if (due.empty() && busy_ == 0) break;
+            // Devices held back by the queue bound start when answers free the engine,
+            // which wakes the step below: waiting for their due time would spin.
+            if (!due.empty() && engine_.stats().queued < max_queued)
+                next_wake = std::min(next_wake, std::max(now, due.top().first));
             auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_wake -
                                                                               SteadyClock::now());
             engine_.step(
                 std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(200)));
-            flush_text_round();
+            // Text formats are written per round: only when nothing runs and nothing is due.
+            if (busy_ == 0 && (due.empty() || due.top().first > SteadyClock::now()))
+                flush_text_round();
             if (progress) {
                 auto s = engine_.stats();
                 fprintf(stderr, "\r%llu readings, %llu errors, %zu in flight, %zu queued   ",
@@ -174,14 +278,17 @@ class Poller {
         if (progress) fprintf(stderr, "\n");
         double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
         auto st = engine_.stats();
-        spdlog::info("{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), {:.2f} s",
-                     devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, secs);
+        spdlog::info(
+            "{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), "
+            "{:.2f} s",
+            devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, secs);
         return failed_ ? exit_runtime : exit_ok;
     }
 
   private:
     void start_poll(Device& d) {
         d.busy = true;
+        ++busy_;
         ++polls_;
         auto p = std::make_shared<DevicePoll>();
         p->dev = &d;
@@ -304,6 +411,7 @@ class Poller {
     void finish(const std::shared_ptr<DevicePoll>& p) {
         Device& d = *p->dev;
         d.busy = false;
+        --busy_;
         std::vector<Reading> readings;
         for (std::size_t i = 0; i < d.metrics.size(); ++i) {
             const MetricDef& m = *d.metrics[i];
@@ -372,8 +480,16 @@ class Poller {
 
     void emit(const std::vector<Reading>& readings) {
         if (opts_.format == "json") {
-            for (const auto& r : readings)
-                out_.write(to_record(r, opts_.site));
+            if (readings.empty()) return;
+            // One write per device, not per reading: the records of one poll are whole
+            // lines written together, and the serializer skips building a Json tree.
+            std::string ts = now_timestamp(), buf;
+            for (const auto& r : readings) {
+                append_reading_json(buf, r, ts, opts_.site);
+                buf += '\n';
+            }
+            buf.pop_back();
+            out_.write_raw(buf);
             return;
         }
         pending_.insert(pending_.end(), readings.begin(), readings.end());
@@ -405,7 +521,7 @@ class Poller {
     RecordWriter& out_;
     Engine engine_;
     std::vector<std::unique_ptr<Device>> devices_;
-    std::map<Device*, std::uint64_t> polls_started_;
+    std::size_t busy_ = 0;
     std::vector<Reading> pending_;
     std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
 };

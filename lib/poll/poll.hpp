@@ -53,6 +53,9 @@ bool convert_value(const snmp::MetricDef& m, double scale, const snmp::Value& v,
                    Json& raw);
 
 Json to_record(const Reading& r, const std::string& site);
+/// Appends to_record(r, site).dump() with `ts` (faster: no Json tree).
+void append_reading_json(std::string& out, const Reading& r, const std::string& ts,
+                         const std::string& site);
 
 /// OpenMetrics text: families grouped, # TYPE/# HELP/# UNIT-free names, escaping, # EOF.
 std::string to_openmetrics(const std::vector<Reading>& readings);
