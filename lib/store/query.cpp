@@ -130,8 +130,10 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         std::string path = w.add(k);
         std::string val = w.add(v);
         if (db.dialect() == Dialect::sqlite)
-            w.clauses.push_back("(CASE WHEN s.labels = '' THEN NULL ELSE CAST(json_extract(s.labels, "
-                                "'$.\"' || " + path + " || '\"') AS TEXT) END) = " + val);
+            w.clauses.push_back(
+                "(CASE WHEN s.labels = '' THEN NULL ELSE CAST(json_extract(s.labels, "
+                "'$.\"' || " +
+                path + " || '\"') AS TEXT) END) = " + val);
         else
             w.clauses.push_back("(CASE WHEN s.labels = '' THEN NULL ELSE s.labels::jsonb ->> " +
                                 path + " END) = " + val);

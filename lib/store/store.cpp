@@ -248,8 +248,9 @@ bool Writer::prepare_all(std::string& e) {
         std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
         for (std::size_t i = 0; i < reading_chunk; ++i) {
             int b = static_cast<int>(i * 5);
-            sql += (i ? ", ($" : "($") + std::to_string(b + 1) + ", $" + std::to_string(b + 2) + ", $" +
-                   std::to_string(b + 3) + ", $" + std::to_string(b + 4) + ", $" + std::to_string(b + 5) + ")";
+            sql += (i ? ", ($" : "($") + std::to_string(b + 1) + ", $" + std::to_string(b + 2) +
+                   ", $" + std::to_string(b + 3) + ", $" + std::to_string(b + 4) + ", $" +
+                   std::to_string(b + 5) + ")";
         }
         reading_many_ = db_.prepare(sql + " ON CONFLICT DO NOTHING", e);
         if (!reading_many_) other_.reset();
@@ -424,7 +425,8 @@ bool Writer::flush_readings(Counts& counts, std::string& e, bool& busy) {
     bool ok = true;
     if (pending_.size() == reading_chunk) {
         for (std::size_t i = 0; i < pending_.size(); ++i)
-            bind_reading(*reading_many_, static_cast<int>(i * 5), pending_[i].first, *pending_[i].second);
+            bind_reading(*reading_many_, static_cast<int>(i * 5), pending_[i].first,
+                         *pending_[i].second);
         ok = run(*reading_many_, pending_.size());
     } else {
         for (std::size_t i = 0; ok && i < pending_.size(); ++i) {

@@ -288,3 +288,65 @@ TEST_CASE("fnv1a64 is the published FNV-1a") {
     CHECK(fnv1a64("") == 0xcbf29ce484222325ULL);
     CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
 }
+
+#include "store/fast_reading.hpp"
+
+TEST_CASE("the simdjson fast path stores exactly what the core path stores, or declines") {
+    FastReadingParser fast;
+    const std::vector<std::string> accepted = {
+        r1,
+        r2,
+        r3,
+        R"({"type":"reading","ts":"2026-11-22T07:30:00+02:00","device":"d","metric":"m","value":-1.25e3,"site":"s1"})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.5Z","device":"d\u00e9","metric":"m","value":"a\"b","labels":{}})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"labels":{"z":"1","a":-7}})",
+    };
+    for (const auto& line : accepted) {
+        Row f, c;
+        INFO(line);
+        REQUIRE(fast.parse(line, "", f));
+        std::string why;
+        Json j = Json::parse(line);
+        REQUIRE(to_row(j, "", c, why));
+        CHECK(f.ts == c.ts);
+        CHECK(f.site == c.site);
+        CHECK(f.device == c.device);
+        CHECK(f.metric == c.metric);
+        CHECK(f.labels == c.labels);
+        CHECK(f.unit == c.unit);
+        CHECK(f.source == c.source);
+        CHECK(f.has_num == c.has_num);
+        CHECK(f.num == c.num);
+        CHECK(f.has_txt == c.has_txt);
+        CHECK(f.txt == c.txt);
+        CHECK(f.extra == c.extra);
+    }
+    const std::vector<std::string> declined = {
+        R"({"type":"event","ts":"2026-11-22T07:30:00Z","source":"s","transport":"snmp"})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":true})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"poller":"p"})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"labels":{"a":1.5}})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"labels":{"a":"x\ny"}})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1} {"x":1})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"value":2})",
+        R"({"type":"reading","ts":"yesterday","device":"d","metric":"m","value":1})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","metric":"m","value":1})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1,"unit":5})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1)",
+        "{\"type\":\"reading\",\"ts\":\"2026-11-22T07:30:00Z\",\"device\":\"\xff\",\"metric\":"
+        "\"m\",\"value\":1}",
+    };
+    for (const auto& line : declined) {
+        Row f;
+        INFO(line);
+        CHECK_FALSE(fast.parse(line, "", f));
+    }
+    Row f;
+    CHECK_FALSE(fast.parse(
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","site":"a","device":"d","metric":"m","value":1})",
+        "b", f));
+    REQUIRE(fast.parse(
+        R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1})",
+        "b", f));
+    CHECK(f.site == "b");
+}
