@@ -894,3 +894,35 @@ Response run_one(Request req) {
 }
 
 }  // namespace dce::snmp
+
+namespace dce::snmp {
+
+bool decode_community_message(std::string_view bytes, DecodedMessage& out) {
+    init_netsnmp_once();
+    out = DecodedMessage{};
+    // net-snmp's parsers take non-const buffers; parse a copy.
+    std::vector<u_char> buf(bytes.begin(), bytes.end());
+    if (buf.empty()) return false;
+    u_char community[256];
+    size_t community_len = sizeof(community);
+    size_t len = buf.size();
+    long version = -1;
+    u_char* data = snmp_comstr_parse(buf.data(), &len, community, &community_len, &version);
+    if (!data || (version != SNMP_VERSION_1 && version != SNMP_VERSION_2c)) return false;
+    netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
+    if (!pdu) return false;
+    pdu->version = version;
+    bool ok = snmp_pdu_parse(pdu, data, &len) == 0;
+    if (ok) {
+        out.version = static_cast<int>(version);
+        out.pdu_type = pdu->command;
+        out.error_status = static_cast<int>(pdu->errstat);
+        out.error_index = static_cast<int>(pdu->errindex);
+        for (auto* v = pdu->variables; v; v = v->next_variable)
+            out.varbinds.push_back({to_oid(v->name, v->name_length), convert(v)});
+    }
+    snmp_free_pdu(pdu);
+    return ok;
+}
+
+}  // namespace dce::snmp

@@ -250,3 +250,19 @@ class Engine {
 Response run_one(Request req);
 
 }  // namespace dce::snmp
+
+namespace dce::snmp {
+
+/// Decodes one SNMPv1/v2c message (what an agent sends back) with net-snmp's BER
+/// parser and the engine's value conversion: version, community length, PDU type,
+/// error-status and varbinds. False for bytes that are not such a message. This is the
+/// path every answer from the network takes; the fuzzer drives it with arbitrary bytes.
+struct DecodedMessage {
+    int version = -1;  ///< 0 = v1, 1 = v2c
+    int pdu_type = 0;  ///< e.g. 0xa2 GetResponse
+    int error_status = 0, error_index = 0;
+    std::vector<VarBind> varbinds;
+};
+bool decode_community_message(std::string_view bytes, DecodedMessage& out);
+
+}  // namespace dce::snmp

@@ -174,3 +174,21 @@ TEST_CASE("a profile directory added later overrides by name", "[profile]") {
     CHECK(errors[0].find("broken.json: not valid JSON") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("answers from the network decode, garbage is refused", "[snmp]") {
+    std::ifstream f(
+        std::string(DCE_TEST_SOURCE_DIR) + "/fuzz/corpus/fuzz_snmp_message/counter64-endofmib",
+        std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    DecodedMessage m;
+    REQUIRE(decode_community_message(bytes, m));
+    CHECK(m.version == 1);
+    CHECK(m.pdu_type == 0xa2);
+    REQUIRE(m.varbinds.size() == 2);
+    CHECK(m.varbinds[0].value.type == ValueType::counter64);
+    CHECK(m.varbinds[0].value.u == 0xffffffffffffffffULL);
+    CHECK(m.varbinds[1].value.type == ValueType::end_of_mib_view);
+    CHECK_FALSE(decode_community_message(bytes.substr(0, bytes.size() / 2), m));
+    CHECK_FALSE(decode_community_message("\x30\x03\x02\x01", m));
+    CHECK_FALSE(decode_community_message("", m));
+}
