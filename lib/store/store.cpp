@@ -245,6 +245,13 @@ bool Writer::prepare_all(std::string& e) {
                           e)
                     : nullptr;
     if (other_) {
+        series_get_ = db_.prepare(
+            "SELECT id, coalesce(unit, ''), coalesce(source, '') FROM series WHERE "
+            "site = $1 AND device = $2 AND metric = $3 AND labels = $4",
+            e);
+        if (!series_get_) other_.reset();
+    }
+    if (other_) {
         std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
         for (std::size_t i = 0; i < reading_chunk; ++i) {
             int b = static_cast<int>(i * 5);
@@ -298,23 +305,43 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
             if (it != series_ids_.end()) {
                 id = it->second;
             } else {
-                Stmt& s = *series_;
-                s.bind_text(1, r.site);
-                s.bind_text(2, r.device);
-                s.bind_text(3, r.metric);
-                s.bind_text(4, r.labels);
-                bind_opt_text(s, 5, r.unit);
-                bind_opt_text(s, 6, r.source);
-                if (s.step() != Stmt::Step::row) {
-                    busy = s.busy();
-                    e = s.error();
-                    s.reset();
+                // Most series exist already (a cron job starts with an empty cache): a
+                // read is far cheaper than an upsert, which rewrites the row.
+                Stmt& g = *series_get_;
+                g.bind_text(1, r.site);
+                g.bind_text(2, r.device);
+                g.bind_text(3, r.metric);
+                g.bind_text(4, r.labels);
+                auto got = g.step();
+                bool found = got == Stmt::Step::row;
+                bool same = found && g.col_text(1) == r.unit && g.col_text(2) == r.source;
+                id = found ? g.col_int(0) : 0;
+                if (got == Stmt::Step::error) {
+                    busy = g.busy();
+                    e = g.error();
+                    g.reset();
                     return false;
                 }
-                id = s.col_int(0);
-                while (s.step() == Stmt::Step::row) {
+                g.reset();
+                if (!found || !same) {
+                    Stmt& s = *series_;
+                    s.bind_text(1, r.site);
+                    s.bind_text(2, r.device);
+                    s.bind_text(3, r.metric);
+                    s.bind_text(4, r.labels);
+                    bind_opt_text(s, 5, r.unit);
+                    bind_opt_text(s, 6, r.source);
+                    if (s.step() != Stmt::Step::row) {
+                        busy = s.busy();
+                        e = s.error();
+                        s.reset();
+                        return false;
+                    }
+                    id = s.col_int(0);
+                    while (s.step() == Stmt::Step::row) {
+                    }
+                    s.reset();
                 }
-                s.reset();
                 series_ids_.emplace(std::move(key), id);
             }
             pending_.emplace_back(id, &r);

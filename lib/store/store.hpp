@@ -92,7 +92,7 @@ class Writer {
     // Readings go in as multi-row INSERTs: one statement per chunk instead of per row
     // is most of SQLite's per-row cost (and a round trip per row on PostgreSQL).
     static constexpr std::size_t reading_chunk = 64;
-    std::unique_ptr<Stmt> reading_many_;
+    std::unique_ptr<Stmt> reading_many_, series_get_;
     std::vector<std::pair<std::int64_t, const Row*>> pending_;
     std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
         other_;
