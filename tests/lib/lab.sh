@@ -168,7 +168,7 @@ EOF
     # Its log echoes the keys too, so it is kept 0600.
     (umask 077; : >"$LAB_DIR/snmpsim.log")
     snmpsimd --args-from-file="$args" --cache-dir="$sim/cache" \
-        --process-user=nobody --process-group=nogroup >>"$LAB_DIR/snmpsim.log" 2>&1 &
+        --process-user=nobody --process-group=nogroup </dev/null >>"$LAB_DIR/snmpsim.log" 2>&1 &
     _lab_track $! snmpsim
     # Ready when the last device answers (snmpsim indexes the recordings first).
     local i last=${LAB_ADDR[$name]}
@@ -226,7 +226,9 @@ start_snmpd() {
             [ "$v3only" = 1 ] || echo "rocommunity public 127.0.0.0/8"
         } >"$conf"
     )
-    MIBS="" snmpd -f -C -c "$conf" -Lf "$d/snmpd.log" -p "$d/snmpd.pidfile" &
+    # Daemons must not hold the caller's stdout: `scripts/lab.sh start | tail` would
+    # never end.
+    MIBS="" snmpd -f -C -c "$conf" -Lf "$d/snmpd.log" -p "$d/snmpd.pidfile" </dev/null >/dev/null 2>&1 &
     _lab_track $! "$name"
     SNMPD_ADDR=$addr
     SNMPD_PORT=$port
@@ -256,7 +258,7 @@ agentAddress udp:0.0.0.0:$port
 rocommunity public 127.0.0.0/8
 sysName sweep-agent
 EOF
-    MIBS="" snmpd -f -C -c "$d/snmpd.conf" -Lf "$d/snmpd.log" -p "$d/snmpd.pidfile" &
+    MIBS="" snmpd -f -C -c "$d/snmpd.conf" -Lf "$d/snmpd.log" -p "$d/snmpd.pidfile" </dev/null >/dev/null 2>&1 &
     _lab_track $! sweep
     SWEEP_PORT=$port
     local i
