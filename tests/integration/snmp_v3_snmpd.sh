@@ -44,13 +44,19 @@ check_not_contains "no priv secret in the records" "$(cat "$T/bad.jsonl" "$T/bad
 # Restart mid-run: poll every second; restart snmpd (same engine ID, boots+1) between
 # rounds. Every round after the restart must still read values.
 dce-poll --credentials "$LAB_CREDENTIALS" --credential lab-v3-sha256 --profile mib2 \
-    --interval 1 --rounds 8 --jitter 0 --timeout 500 --retries 2 "$tgt" >"$T/restart.jsonl" 2>"$T/restart.err" &
+    --interval 1 --rounds 9 --jitter 0 --timeout 500 --retries 2 "$tgt" >"$T/restart.jsonl" 2>"$T/restart.err" &
 poller=$!
 sleep 1.5
 # Restarted on its own persistent state: same engine ID, engine boots + 1.
 kill "$(cat "$LAB_DIR/snmpd/snmpd.pidfile")"
 sleep 0.3
 bg_start env MIBS="" snmpd -f -C -c "$LAB_DIR/snmpd/snmpd.conf" -Lf "$LAB_DIR/snmpd/snmpd2.log" -p "$LAB_DIR/snmpd/snmpd.pidfile"
+# Then replaced by an agent with a new engine ID (a swapped card): found again.
+sleep 3
+kill "$(cat "$LAB_DIR/snmpd/snmpd.pidfile")"
+sleep 0.3
+rm -f "$LAB_DIR/snmpd/persist/snmpd.conf"
+bg_start env MIBS="" snmpd -f -C -c "$LAB_DIR/snmpd/snmpd.conf" -Lf "$LAB_DIR/snmpd/snmpd3.log" -p "$LAB_DIR/snmpd/snmpd.pidfile"
 wait "$poller"
 rc=$?; [ "$rc" = 0 ] || { cat "$T/restart.err" >&2; grep "\"type\":\"error" "$T/restart.jsonl" >&2; }
 (exit $rc)
