@@ -11,7 +11,12 @@ awk -v n=$N 'BEGIN { for (i = 1; i <= n; i++)
   printf "{\"type\":\"reading\",\"ts\":\"2026-11-22T%02d:%02d:%02d.%03dZ\",\"device\":\"snmp://127.0.0.%d:161\",\"metric\":\"ups.load\",\"value\":%d,\"unit\":\"percent\"}\n",
     int(i / 3600000) % 24, int(i / 60000) % 60, int(i / 1000) % 60, i % 1000, 1 + i % 4, i }' >"$T/in.jsonl"
 DB="$T/crash.db"
-RANDOM=4201  # reproducible kill times
+# Kill times are fractions of how long a whole ingest takes on this machine, now.
+start=$(date +%s%N)
+dce-store ingest --db "$T/ref.db" --batch 1500 --log-level error <"$T/in.jsonl"
+full_ms=$((($(date +%s%N) - start) / 1000000))
+echo "a whole ingest takes ${full_ms} ms here" >&2
+RANDOM=4201  # reproducible kill points
 kills=0
 acked_runs=0
 for iter in $(seq 1 30); do
@@ -19,7 +24,8 @@ for iter in $(seq 1 30); do
     dce-store ingest --db "$DB" --batch 1500 --ack-file "$T/ack" --log-level error <"$T/in.jsonl" &
     pid=$!
     # Early kills land in opening and migrating, later ones mid-batch or mid-commit.
-    sleep "0.$(printf '%03d' $((RANDOM % 900 + 10)))"
+    ms=$((full_ms * (RANDOM % 90 + 3) / 100))
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))
     wait "$pid" 2>/dev/null
     [ -f "$DB" ] || continue
