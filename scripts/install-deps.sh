@@ -12,7 +12,7 @@ PACKAGES=(
   snmp snmpd snmptrapd snmpsim sqlite3 postgresql nginx
   python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema
   # peers for the benchmarks, and test utilities
-  onesixtyone prometheus-snmp-exporter sslscan testssl.sh mbpoll jq hyperfine bc
+  onesixtyone prometheus-snmp-exporter sslscan testssl.sh mbpoll jq hyperfine bc libxml2-utils
   ca-certificates util-linux procps iproute2 curl
 )
 

@@ -94,7 +94,11 @@ wait_tcp() {
     return 1
 }
 
-bg_start() {  # bg_start command...: start in the background, stopped at exit
+# bg_start command...: start in the background, stopped at exit. Call it directly, never
+# inside $(...) or a pipeline: a subshell would record the pid in its own copy of
+# _dce_pids and the process would outlive the test. Its stdin is the test's stdin
+# (ctest gives /dev/null): feed a server input with a file redirection, not a heredoc.
+bg_start() {
     "$@" &
     _dce_pids+=($!)
 }
