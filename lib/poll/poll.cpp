@@ -306,17 +306,31 @@ class Poller {
             }
         }
         submit_gets(p, std::move(scalars));
+        // Columns of one table (same OID but the last arc) are walked together: one
+        // GETBULK per round carries them all, instead of one walk per column.
+        std::map<std::string, std::vector<Oid>> tables;
         for (const auto& c : cols) {
-            Request r = base_request(d);
-            r.op = Op::walk;
             Oid o;
             parse_oid(c, o);
-            r.oids = {o};
+            Oid table(o.begin(), o.end() - 1);
+            tables[oid_to_string(table)].push_back(std::move(o));
+        }
+        for (auto& [table, columns] : tables) {
+            Request r = base_request(d);
+            r.op = Op::walk;
+            r.oids = columns;
             ++p->outstanding;
-            engine_.submit(std::move(r), [this, p, c](const Response& resp) {
+            engine_.submit(std::move(r), [this, p, columns](const Response& resp) {
                 if (resp.ok()) {
                     p->any_answer = true;
-                    p->columns[c] = resp.varbinds;
+                    for (const auto& col : columns)
+                        p->columns[oid_to_string(col)];
+                    for (const auto& vb : resp.varbinds)
+                        for (const auto& col : columns)
+                            if (oid_starts_with(vb.oid, col)) {
+                                p->columns[oid_to_string(col)].push_back(vb);
+                                break;
+                            }
                 } else {
                     note_error(*p, resp);
                 }

@@ -268,7 +268,12 @@ struct Engine::Impl {
         int fd = -1;
         bool rediscovered = false;
         bool use_bulk = true;
-        Oid walk_root, walk_last;
+        // walk: one entry per root OID (columns of one table go in one PDU)
+        std::vector<Oid> walk_root, walk_last;
+        std::vector<std::vector<VarBind>> walk_rows;
+        std::vector<bool> walk_done;
+        std::vector<std::size_t> walk_sent;  // roots in the last PDU, in varbind order
+        std::size_t walk_count = 0;
         Clock::time_point started;
     };
 
@@ -510,7 +515,11 @@ struct Engine::Impl {
             fail(a, Status::invalid_request, "no OID given");
             return;
         }
-        if (a.req.op == Op::walk) a.walk_root = a.walk_last = a.req.oids[0];
+        if (a.req.op == Op::walk) {
+            a.walk_root = a.walk_last = a.req.oids;
+            a.walk_rows.assign(a.req.oids.size(), {});
+            a.walk_done.assign(a.req.oids.size(), false);
+        }
         bool needs_discovery =
             a.req.op == Op::discover || (a.req.security.version == Version::v3 &&
                                          !engine_ids.count(endpoint_key(a.req.target)));
@@ -569,9 +578,23 @@ struct Engine::Impl {
             pdu->errstat = 0;  // non-repeaters
             pdu->errindex = std::max(1, a.req.max_repetitions);
         }
-        auto n = to_netsnmp(a.walk_last);
-        snmp_add_null_var(pdu, n.data(), n.size());
+        a.walk_sent.clear();
+        for (std::size_t i = 0; i < a.walk_root.size(); ++i) {
+            if (a.walk_done[i]) continue;
+            auto n = to_netsnmp(a.walk_last[i]);
+            snmp_add_null_var(pdu, n.data(), n.size());
+            a.walk_sent.push_back(i);
+        }
         send(a, pdu);
+    }
+
+    void finish_walk(Active& a) {
+        for (auto& rows : a.walk_rows)
+            for (auto& vb : rows)
+                a.resp.varbinds.push_back(std::move(vb));
+        a.walk_rows.clear();
+        a.resp.status = Status::ok;
+        a.phase = Phase::done;
     }
 
     void send(Active& a, netsnmp_pdu* pdu) {
@@ -608,8 +631,7 @@ struct Engine::Impl {
     void on_timeout(Active& a) {
         // Agents with a broken GETBULK (or replies too big for a datagram) answer
         // GETNEXT: retry the rest of the walk that way once it is clear the agent is there.
-        if (a.phase == Phase::main && a.req.op == Op::walk && a.use_bulk &&
-            !a.resp.varbinds.empty()) {
+        if (a.phase == Phase::main && a.req.op == Op::walk && a.use_bulk && a.walk_count > 0) {
             a.use_bulk = false;
             a.resp.bulk_fell_back = true;
             send_walk(a);
@@ -681,8 +703,16 @@ struct Engine::Impl {
         }
         if (pdu->errstat != SNMP_ERR_NOERROR) {
             if (a.req.op == Op::walk && pdu->errstat == SNMP_ERR_NOSUCHNAME) {
-                a.resp.status = Status::ok;  // v1's end of the MIB view
-                a.phase = Phase::done;
+                // v1's end of the MIB view, for the root at error-index.
+                auto k = static_cast<std::size_t>(pdu->errindex);
+                if (k >= 1 && k <= a.walk_sent.size())
+                    a.walk_done[a.walk_sent[k - 1]] = true;
+                else
+                    std::fill(a.walk_done.begin(), a.walk_done.end(), true);
+                if (std::find(a.walk_done.begin(), a.walk_done.end(), false) != a.walk_done.end())
+                    send_walk(a);
+                else
+                    finish_walk(a);
                 return;
             }
             if (a.req.op == Op::walk && a.use_bulk) {
@@ -707,36 +737,46 @@ struct Engine::Impl {
             a.phase = Phase::done;
             return;
         }
-        bool more = pdu->variables != nullptr;
-        for (auto* v = pdu->variables; v; v = v->next_variable) {
+        // GETBULK answers row by row: varbind i belongs to root walk_sent[i % n].
+        std::size_t n = a.walk_sent.size(), i = 0;
+        std::vector<bool> advanced(a.walk_root.size(), false);
+        for (auto* v = pdu->variables; v && n; v = v->next_variable, ++i) {
+            std::size_t r = a.walk_sent[i % n];
+            if (a.walk_done[r]) continue;
             Oid o = to_oid(v->name, v->name_length);
-            if (v->type == SNMP_ENDOFMIBVIEW || !oid_starts_with(o, a.walk_root) ||
-                o.size() == a.walk_root.size()) {
-                more = false;
-                break;
+            if (v->type == SNMP_ENDOFMIBVIEW || !oid_starts_with(o, a.walk_root[r]) ||
+                o.size() == a.walk_root[r].size()) {
+                a.walk_done[r] = true;
+                continue;
             }
-            if (!std::lexicographical_compare(a.walk_last.begin(), a.walk_last.end(), o.begin(),
-                                              o.end())) {
+            if (!std::lexicographical_compare(a.walk_last[r].begin(), a.walk_last[r].end(),
+                                              o.begin(), o.end())) {
                 // A buggy agent going backwards would make the walk loop for ever.
                 a.resp.message = "the agent returned OIDs out of order; walk stopped";
-                more = false;
-                break;
+                a.walk_done[r] = true;
+                continue;
             }
-            a.walk_last = o;
-            a.resp.varbinds.push_back({std::move(o), convert(v)});
+            a.walk_last[r] = o;
+            advanced[r] = true;
+            a.walk_rows[r].push_back({std::move(o), convert(v)});
             ++stats.varbinds;
-            if (a.resp.varbinds.size() >= a.req.max_varbinds) {
+            if (++a.walk_count >= a.req.max_varbinds) {
                 a.resp.truncated = true;
-                more = false;
+                std::fill(a.walk_done.begin(), a.walk_done.end(), true);
                 break;
             }
         }
-        if (more) {
+        // A root the answer's first row did not move forward is finished; an answer cut
+        // short before a full row (the agent's size limit) finishes none, and an empty
+        // one finishes all, so the walk always ends.
+        if (i == 0 || i >= n)
+            for (std::size_t r : a.walk_sent)
+                if (!advanced[r]) a.walk_done[r] = true;
+        if (std::find(a.walk_done.begin(), a.walk_done.end(), false) != a.walk_done.end()) {
             send_walk(a);
             return;
         }
-        a.resp.status = Status::ok;
-        a.phase = Phase::done;
+        finish_walk(a);
     }
 
     // ---- the loop ------------------------------------------------------------------

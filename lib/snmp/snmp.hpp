@@ -143,7 +143,9 @@ enum class Op {
     get,       ///< every OID in `oids`
     get_next,  ///< one GETNEXT of `oids`
     get_bulk,  ///< one GETBULK (non-repeaters 0, max_repetitions) of `oids`
-    walk,      ///< every varbind under oids[0] (GETBULK; GETNEXT on v1 or on fallback)
+    walk,      ///< every varbind under each of `oids`, walked side by side in one PDU per round
+               ///< (columns of one table); GETBULK, GETNEXT on v1 or on fallback; results
+               ///< grouped by root, in `oids` order
     discover,  ///< unauthenticated SNMPv3 engine discovery (security is ignored)
 };
 
