@@ -65,10 +65,6 @@ void init_netsnmp_once() {
             // Made beforehand so net-snmp has no "Created directory" line to print.
             std::filesystem::create_directory(persist + "/cert_indexes");
             set_persistent_directory(persist.c_str());
-            std::atexit([] {
-                std::error_code ec;
-                std::filesystem::remove_all(persist, ec);
-            });
         }
         // DCE_SNMP_DEBUG=usm,snmp_api shows net-snmp's own debug output on stderr.
         if (const char* dbg = std::getenv("DCE_SNMP_DEBUG"); dbg && *dbg) {
@@ -79,6 +75,12 @@ void init_netsnmp_once() {
             snmp_disable_log();
         }
         init_snmp("dce-tools");
+        // net-snmp needs the dir only while starting (saving is off): remove it now, so
+        // a process killed later leaves nothing behind in /tmp.
+        if (!persist.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(persist, ec);
+        }
         // The empty user of RFC 3414 engine discovery (what net-snmp's own probe adds).
         if (!usm_get_user(nullptr, 0, "")) {
             struct usmUser* u = usm_create_user();
