@@ -374,6 +374,8 @@ def main():
     ap.add_argument("--bin-dir", required=True, help="folder holding the built dce-* tools")
     ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    ap.add_argument("--prune", action="store_true",
+                    help="also delete generated files of tools that are not in --bin-dir (only with a complete build)")
     args = ap.parse_args()
     files = generate(args.bin_dir)
     generated_dirs = ("man", "completions/bash", "completions/zsh", "completions/fish", "schemas")
@@ -404,11 +406,15 @@ def main():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
-    for d in generated_dirs:
-        full = os.path.join(args.source_dir, d)
-        for f in os.listdir(full) if os.path.isdir(full) else []:
-            if d + "/" + f not in files:
-                os.remove(os.path.join(full, f))
+    # A partial build must not delete other tools' pages: pruning is asked for by name.
+    stale = [d + "/" + f for d in generated_dirs if os.path.isdir(os.path.join(args.source_dir, d))
+             for f in os.listdir(os.path.join(args.source_dir, d)) if d + "/" + f not in files]
+    for rel in stale:
+        if args.prune:
+            os.remove(os.path.join(args.source_dir, rel))
+        else:
+            print("gen-docs: %s is made by no tool in %s (kept; --prune deletes it)" % (rel, args.bin_dir),
+                  file=sys.stderr)
     print("gen-docs: wrote %d files" % len(files))
     return 0
 
