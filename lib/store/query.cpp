@@ -151,10 +151,14 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         std::string t2 = time;
         for (auto p = t2.find("r.ts"); p != std::string::npos; p = t2.find("r.ts", p + 5))
             t2.replace(p, 4, "r2.ts");
-        sql = cols +
-              " FROM series s JOIN readings r ON r.series = s.id AND r.ts = "
-              "(SELECT max(r2.ts) FROM readings r2 WHERE r2.series = s.id" +
-              t2 + ")";
+        // Without a range, series.last_ts names the newest row: one probe per series.
+        if (t2.empty())
+            sql = cols + " FROM series s JOIN readings r ON r.ts = s.last_ts AND r.series = s.id";
+        else
+            sql = cols +
+                  " FROM series s JOIN readings r ON r.series = s.id AND r.ts = "
+                  "(SELECT max(r2.ts) FROM readings r2 WHERE r2.series = s.id" +
+                  t2 + ")";
         sql += w.sql() + " ORDER BY s.site, s.device, s.metric, s.labels";
     } else {
         std::string where = w.sql();

@@ -249,7 +249,12 @@ bool Writer::prepare_all(std::string& e) {
             "SELECT id, coalesce(unit, ''), coalesce(source, '') FROM series WHERE "
             "site = $1 AND device = $2 AND metric = $3 AND labels = $4",
             e);
-        if (!series_get_) other_.reset();
+        series_last_ = series_get_ ? db_.prepare(
+                                         "UPDATE series SET last_ts = $2 WHERE id = $1 AND "
+                                         "(last_ts IS NULL OR last_ts < $2)",
+                                         e)
+                                   : nullptr;
+        if (!series_last_) other_.reset();
     }
     if (other_) {
         std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
@@ -344,6 +349,8 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
                 }
                 series_ids_.emplace(std::move(key), id);
             }
+            auto [slot, fresh] = batch_last_.try_emplace(id, r.ts);
+            if (!fresh && slot->second < r.ts) slot->second = r.ts;
             pending_.emplace_back(id, &r);
             return pending_.size() < reading_chunk || flush_readings(counts, e, busy);
         }
@@ -487,9 +494,21 @@ bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::strin
         if (!ok) break;
     }
     pending_.clear();
+    batch_last_.clear();
     for (std::size_t i = 0; ok && i < rows.size(); ++i)
         ok = write_row(rows[i], counts, e, busy);
     ok = ok && flush_readings(counts, e, busy);
+    for (auto it = batch_last_.begin(); ok && it != batch_last_.end(); ++it) {
+        Stmt& u = *series_last_;
+        u.bind_int(1, it->first);
+        u.bind_int(2, it->second);
+        if (u.step() == Stmt::Step::error) {
+            busy = u.busy();
+            e = u.error();
+            ok = false;
+        }
+        u.reset();
+    }
     if (ok && db_.commit(e)) return true;
     db_.rollback();
     // Series ids made in the rolled-back transaction no longer exist.

@@ -18,7 +18,7 @@
 
 namespace dce::store {
 
-inline constexpr int schema_version_current = 2;
+inline constexpr int schema_version_current = 3;
 
 /// Kinds of stored record; `other` keeps types this build does not know.
 enum class Kind { device, reading, event, cert, finding, error, other };
@@ -92,7 +92,8 @@ class Writer {
     // Readings go in as multi-row INSERTs: one statement per chunk instead of per row
     // is most of SQLite's per-row cost (and a round trip per row on PostgreSQL).
     static constexpr std::size_t reading_chunk = 64;
-    std::unique_ptr<Stmt> reading_many_, series_get_;
+    std::unique_ptr<Stmt> reading_many_, series_get_, series_last_;
+    std::unordered_map<std::int64_t, std::int64_t> batch_last_;  // series -> newest ts in batch
     std::vector<std::pair<std::int64_t, const Row*>> pending_;
     std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
         other_;
