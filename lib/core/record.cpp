@@ -54,6 +54,8 @@ constexpr FieldSpec reading_fields[] = {
     {"unit", F::string, false, "percent, volt, ampere, watt, celsius, second, hertz, ..."},
     {"labels", F::object, false, "Labels such as an outlet or phase index."},
     {"source", F::string, false, "Where the value came from: OID or register."},
+    {"raw", F::scalar, false, "The raw value when `value` is a state name (e.g. 2 for \"on\")."},
+    {"snmp_type", F::string, false, "SNMP type of the value read (Integer32, Gauge32, Counter64, TimeTicks, ...)."},
 };
 
 constexpr FieldSpec event_fields[] = {
