@@ -66,4 +66,16 @@ validate_records "$T/restart.jsonl"
 jq_eq "rounds read before and after the restart" "$T/restart.jsonl" '[.[] | select(.metric=="system.uptime")] | length >= 3' "true"
 jq_eq "only timeouts while the agent was down" "$T/restart.jsonl" '[.[] | select(.type=="error") | .code] | map(select(. != "timeout")) | length' "0"
 jq_eq "the last round read the restarted agent" "$T/restart.jsonl" '.[-1].type' "reading"
+
+# SIGTERM in --interval mode: exit 130 after writing what was read (OpenMetrics ends with
+# # EOF even when stopped).
+dce-poll --credentials "$LAB_CREDENTIALS" --credential lab-v3-sha --profile mib2 --interval 1 \
+    --format openmetrics "$tgt" >"$T/sig.prom" 2>"$T/sig.err" &
+pid=$!
+sleep 1.5
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM exit status" 130 $?
+check_contains "readings flushed before exit" "$(cat "$T/sig.prom")" "dce_system_uptime{"
+check_eq "exposition still ends with # EOF" "# EOF" "$(tail -n1 "$T/sig.prom")"
 finish
