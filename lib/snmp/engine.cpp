@@ -258,7 +258,7 @@ std::vector<std::string> priv_protocols() {
 }
 
 struct Engine::Impl {
-    enum class Phase { start, discovery, reopen, main, done };
+    enum class Phase { start, discovery, reopen, wait_user, main, done };
 
     struct Active {
         Impl* impl = nullptr;
@@ -269,6 +269,7 @@ struct Engine::Impl {
         void* sess = nullptr;
         int fd = -1;
         bool rediscovered = false;
+        std::string user_key;  // engine ID + user while this request holds the USM user
         bool use_bulk = true;
         // walk: one entry per root OID (columns of one table go in one PDU)
         std::vector<Oid> walk_root, walk_last;
@@ -282,9 +283,10 @@ struct Engine::Impl {
     EngineOptions opts;
     std::deque<Pending> queue;
     std::vector<std::unique_ptr<Active>> active;
-    std::map<std::string, std::string> engine_ids;  // endpoint -> raw engine ID
-    std::map<std::string, std::size_t> users;       // engineID+user -> key signature
-    std::map<std::string, std::string> ku_cache;    // proto+pass -> Ku (memory only)
+    std::map<std::string, std::string> engine_ids;    // endpoint -> raw engine ID
+    std::map<std::string, std::size_t> users;         // engineID+user -> key signature
+    std::map<std::string, std::size_t> users_in_use;  // engineID+user -> requests using it
+    std::map<std::string, std::string> ku_cache;      // proto+pass -> Ku (memory only)
     EngineStats stats;
     std::function<bool()> stop_check;
     double tokens = 1;
@@ -481,9 +483,7 @@ struct Engine::Impl {
     void forget_stale_user(Active& a, const std::string& engine_id) {
         const Security& sec = a.req.security;
         std::string key = engine_id + '\0' + sec.user;
-        std::size_t sig =
-            std::hash<std::string>{}(sec.auth_protocol + '\0' + sec.auth_pass.reveal() + '\0' +
-                                     sec.priv_protocol + '\0' + sec.priv_pass.reveal());
+        std::size_t sig = key_signature(sec);
         auto it = users.find(key);
         if (it != users.end() && it->second == sig) return;
         if (struct usmUser* old = usm_get_user(reinterpret_cast<const u_char*>(engine_id.data()),
@@ -495,6 +495,11 @@ struct Engine::Impl {
     }
 
     void close_session(Active& a) {
+        if (!a.user_key.empty()) {
+            if (--users_in_use[a.user_key] == 0) users_in_use.erase(a.user_key);
+            a.user_key.clear();
+            changed = true;  // a request waiting for this user may go now
+        }
         if (a.fd >= 0) epoll_ctl(epfd, EPOLL_CTL_DEL, a.fd, nullptr);
         if (a.sess) snmp_sess_close(a.sess);
         a.sess = nullptr;
@@ -540,7 +545,28 @@ struct Engine::Impl {
         begin_main(a);
     }
 
+    static std::size_t key_signature(const Security& sec) {
+        return std::hash<std::string>{}(sec.auth_protocol + '\0' + sec.auth_pass.reveal() + '\0' +
+                                        sec.priv_protocol + '\0' + sec.priv_pass.reveal());
+    }
+
     void begin_main(Active& a) {
+        if (a.req.security.version == Version::v3) {
+            // net-snmp keeps one set of keys per (engine, user): a request with other
+            // keys for the same user (dce-discover trying passphrases) waits until the
+            // requests using the current keys are done, instead of swapping them under
+            // their feet.
+            std::string key = engine_ids[endpoint_key(a.req.target)] + '\0' + a.req.security.user;
+            auto used = users_in_use.find(key);
+            auto known = users.find(key);
+            if (used != users_in_use.end() && used->second > 0 && known != users.end() &&
+                known->second != key_signature(a.req.security)) {
+                a.phase = Phase::wait_user;
+                return;
+            }
+            ++users_in_use[key];
+            a.user_key = key;
+        }
         if (!open_session(a, false)) return;
         a.phase = Phase::main;
         send_main(a);
@@ -807,6 +833,8 @@ struct Engine::Impl {
             Active& a = *active[i];
             if (a.phase == Phase::reopen) {
                 close_session(a);
+                begin_main(a);
+            } else if (a.phase == Phase::wait_user) {
                 begin_main(a);
             } else if (a.phase == Phase::start) {
                 close_session(a);
