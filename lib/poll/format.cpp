@@ -3,6 +3,7 @@
 #include "poll/poll.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -123,7 +124,9 @@ std::string to_influx(const std::vector<Reading>& readings, std::int64_t ts_ns) 
         } else if (r.value.is_number_integer()) {
             line += std::to_string(r.value.get<std::int64_t>()) + "i";
         } else if (r.value.is_number_unsigned()) {
-            line += std::to_string(r.value.get<std::uint64_t>()) + "u";
+            // InfluxDB 1.x knows no unsigned type: integers that fit are written as such.
+            auto u = r.value.get<std::uint64_t>();
+            line += std::to_string(u) + (u <= static_cast<std::uint64_t>(INT64_MAX) ? "i" : "u");
         } else {
             line += r.value.dump();
         }
