@@ -2,18 +2,21 @@
 //
 // Why this design: each in-flight request owns one net-snmp session (one UDP socket),
 // and --concurrency bounds how many exist, so sockets and memory are bounded however many
-// targets are queued. One poll() loop drives them all; no thread or process per device.
+// targets are queued. One epoll loop drives them all; no thread or process per device.
 // net-snmp builds, authenticates, encrypts and parses the PDUs, resends on timeout and
-// recovers from notInTimeWindow by itself. The shared-socket alternative (one socket,
-// net-snmp only for PDU encoding) saves a socket() per request, but on the benchmark the
-// CPU goes to BER/USM work and record output, not to socket setup, so the simpler and
-// v3-safe per-request session was kept (see bench/results/poll.md).
+// recovers from notInTimeWindow by itself. Measured on bench/poll.sh (perf): after the
+// loop moved from poll() to epoll and a table's columns were walked in one GETBULK, the
+// socket()/close() of a session per request was under a tenth of the CPU, so the
+// shared-socket alternative (one socket, net-snmp only for BER) was not worth losing
+// net-snmp's v3 handling for (see bench/results/poll.md).
 //
 // SNMPv3: net-snmp's own engine-ID probe inside snmp_sess_open() is synchronous and
 // would stall every other request for one device's timeout, so the engine discovers
 // engine IDs itself with an asynchronous unauthenticated probe (RFC 3414 4.), caches
-// them per endpoint, and opens the authenticated session with SNMP_FLAGS_DONT_PROBE and
-// the known engine ID, creating the USM user (localized keys) itself.
+// them per endpoint, and opens the authenticated session with that engine ID, where
+// net-snmp skips its probe and only creates the USM user with localized keys. A v3
+// request that times out after the engine was known rediscovers it once (an agent that
+// restarted or was replaced); unknownEngineID reports do the same.
 #include "snmp/snmp.hpp"
 
 #include <net-snmp/library/large_fd_set.h>
