@@ -79,8 +79,7 @@ got=$(sqlite3 "$W/peer.db" "SELECT count(*) FROM readings")
 
 # ---- last value of every metric of 10,000 devices ----
 echo "query --last..." >&2
-measure last "$BIN/dce-store" query readings --db "$W/store.db" --last --format json --log-level warn
-"$BIN/dce-store" query readings --db "$W/store.db" --last --format json --log-level warn >"$W/last.jsonl"
+measure last "$BIN/dce-store" query readings --db "$W/store.db" --last --format json --log-level warn >"$W/last.jsonl"
 last_n=$(wc -l <"$W/last.jsonl")
 
 # ---- PostgreSQL (second figure): a private server on loopback ----

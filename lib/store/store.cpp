@@ -249,11 +249,14 @@ bool Writer::prepare_all(std::string& e) {
             "SELECT id, coalesce(unit, ''), coalesce(source, '') FROM series WHERE "
             "site = $1 AND device = $2 AND metric = $3 AND labels = $4",
             e);
-        series_last_ = series_get_ ? db_.prepare(
-                                         "UPDATE series SET last_ts = $2 WHERE id = $1 AND "
-                                         "(last_ts IS NULL OR last_ts < $2)",
-                                         e)
-                                   : nullptr;
+        const char* last_sql =
+            db_.dialect() == Dialect::postgres
+                ? "UPDATE series s SET last_ts = v.ts FROM (SELECT unnest($1::bigint[]) AS id, "
+                  "unnest($2::bigint[]) AS ts) v WHERE s.id = v.id AND (s.last_ts IS NULL OR "
+                  "s.last_ts < v.ts)"
+                : "UPDATE series SET last_ts = $2 WHERE id = $1 AND (last_ts IS NULL OR last_ts < "
+                  "$2)";
+        series_last_ = series_get_ ? db_.prepare(last_sql, e) : nullptr;
         if (!series_last_) other_.reset();
     }
     if (other_) {
@@ -498,7 +501,25 @@ bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::strin
     for (std::size_t i = 0; ok && i < rows.size(); ++i)
         ok = write_row(rows[i], counts, e, busy);
     ok = ok && flush_readings(counts, e, busy);
-    for (auto it = batch_last_.begin(); ok && it != batch_last_.end(); ++it) {
+    if (ok && !batch_last_.empty() && db_.dialect() == Dialect::postgres) {
+        // One statement for the whole batch: a round trip per series would cost more
+        // than the readings themselves.
+        std::string ids = "{", tss = "{";
+        for (const auto& [id, ts] : batch_last_) {
+            ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+            tss += (tss.size() > 1 ? "," : "") + std::to_string(ts);
+        }
+        Stmt& u = *series_last_;
+        u.bind_text(1, ids + "}");
+        u.bind_text(2, tss + "}");
+        if (u.step() == Stmt::Step::error) {
+            e = u.error();
+            ok = false;
+        }
+        u.reset();
+    }
+    for (auto it = batch_last_.begin();
+         ok && db_.dialect() == Dialect::sqlite && it != batch_last_.end(); ++it) {
         Stmt& u = *series_last_;
         u.bind_int(1, it->first);
         u.bind_int(2, it->second);
