@@ -3,3 +3,13 @@ complete -c dce-upgrade-verify -s V -l version -d 'Print the version and exit'
 complete -c dce-upgrade-verify -s h -l help -d 'Print this help and exit'
 complete -c dce-upgrade-verify -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
 complete -c dce-upgrade-verify -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-upgrade-verify -l sha1 -d 'Expected SHA-1 of FILE (hex; collision-broken, so a match also warns)' -x
+complete -c dce-upgrade-verify -l sha256 -d 'Expected SHA-256 of FILE (hex)' -x
+complete -c dce-upgrade-verify -l sha512 -d 'Expected SHA-512 of FILE (hex)' -x
+complete -c dce-upgrade-verify -s c -l check -d 'Checksum list (GNU or BSD format, algorithm detected); - reads standard input' -r -F
+complete -c dce-upgrade-verify -l base-dir -d 'Folder the names in the checksum list are relative to' -r -F
+complete -c dce-upgrade-verify -l ignore-missing -d 'Skip listed files that do not exist'
+complete -c dce-upgrade-verify -l signature -d 'Detached signature of FILE (raw or base64)' -r -F
+complete -c dce-upgrade-verify -l public-key -d 'Signer\'s public key or certificate (PEM)' -r -F
+complete -c dce-upgrade-verify -l signature-digest -d 'Digest the RSA or ECDSA signer used' -x -a 'sha256 sha384 sha512 sha1'
+complete -c dce-upgrade-verify -s j -l jobs -d 'Files hashed at once (default: one per core)' -x

@@ -40,6 +40,8 @@ constexpr FieldSpec device_fields[] = {
     {"class", F::string, false, "Device class.", "ups|pdu|sensor|cooling|network|unknown"},
     {"profile", F::string, false, "Name of the device profile to poll it with."},
     {"credential", F::string, false, "NAME of the credential entry that worked, never the secret."},
+    {"first_seen", F::timestamp, false, "When dce-store first stored the device (store queries)."},
+    {"last_seen", F::timestamp, false, "When dce-store last stored the device (store queries)."},
     {"identified", F::boolean, false, "False when only SNMPv3 engine discovery answered: no credential let dce-discover read the identity."},
     {"card", F::object, false, "The network management card the device answers through (APC NMC), from its sysDescr."},
     {"card.model", F::string, false, "Management card model, e.g. AP9631."},
