@@ -65,8 +65,7 @@ ratio() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
     sv=$(sslscan --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -o '[0-9][0-9.]*' | head -1)
     tv=$(testssl --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'testssl *[0-9][0-9.]*' | head -1 | tr -s ' ')
     echo "Date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc); $(openssl version | cut -d' ' -f1-2); sslscan $sv; ${tv:-testssl.sh not installed}."
-    echo "Machine busy: measured while four other engineers were building on the same 2 cores;"
-    echo "**the lead re-runs this on a quiet machine** (\`bench/cert.sh\`)."
+    echo "Load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "Endpoints: one nginx (1 worker) on loopback, TLS 1.2/1.3, ECDHE suites, test-CA certificate; 100 listening ports."
     echo "dce-cert per endpoint: 7 handshakes (chain + negotiated, TLS 1.0/1.1/1.2/1.3, weak suites, static RSA) and 14 checks."

@@ -53,8 +53,7 @@ target_met=no
     echo "## dce-discover vs onesixtyone (SNMPv2c sweep of $N loopback agents)"
     echo
     echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -m)), by \`bench/discover.sh\`."
-    echo "The machine was shared with other builds and tests when these figures were taken;"
-    echo "the lead re-runs the script on a quiet machine for the published figures."
+    echo "Load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "Responder: one net-snmp snmpd on \`udp:0.0.0.0:$PORT\`, \`rocommunity public 127.0.0.0/8\`"
     echo "(default receive buffer), answering every 127.x.y.z. Targets: 127.1.0.0/20."

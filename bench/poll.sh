@@ -152,8 +152,7 @@ $N simulated APC Smart-UPSs (one net-snmp snmpd answering 127.20.x.y, values fro
 lab/recordings/apc-smartups.snmprec), the apc-ups profile's OIDs (14 scalars by GET and
 the apc-env sensor tables by GETBULK walks), SNMPv2c. CPU is the poller's own
 (user+sys), not the agent's. Run: \`bench/poll.sh $build\` on $(date -u +%Y-%m-%d), nproc $(nproc).
-The machine was shared with four other engineers' builds during this run: the lead
-re-runs it on a quiet machine.
+Load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg).
 
 | poller | command | varbinds | CPU s | CPU s per 100k varbinds | peak RSS |
 |---|---|---|---|---|---|

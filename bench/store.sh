@@ -106,9 +106,8 @@ cat >"$src/bench/results/store.md" <<MD
 ## dce-store: ingest vs sqlite3 .import
 
 Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -m)), $(sqlite3 --version | cut -d' ' -f1) / dce-store $("$BIN/dce-store" --version | cut -d' ' -f2).
-**The machine was shared with other builds while this ran (load average $(cut -d' ' -f1 /proc/loadavg));
-wall-clock figures are pessimistic and noisy — CPU seconds are the fairer comparison. The lead
-re-runs \`bench/store.sh\` on a quiet machine for the published figures.**
+Load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg). Wall-clock figures
+move with other load on the machine; CPU seconds are the steadier comparison.
 
 Data: $N \`reading\` records ($DEVICES devices x $METRICS metrics, one round a minute), made by the script.
 
