@@ -138,7 +138,7 @@ bool parse_record_line(std::string_view line, Json& out, std::string& why, bool 
 RecordReader::RecordReader(int fd, RecordReaderOptions opts)
     : lines_(fd, opts.max_line), opts_(opts) {}
 
-bool RecordReader::next(RecordLine& out) {
+bool RecordReader::next_raw(RecordLine& out) {
     while (true) {
         std::string_view text;
         auto r = lines_.next(text);
@@ -150,22 +150,24 @@ bool RecordReader::next(RecordLine& out) {
             out.raw = {};
             out.error = "line " + std::to_string(out.number) + ": longer than " +
                         std::to_string(opts_.max_line) + " bytes, skipped";
-            ++rejected_;
             return true;
         }
-        auto first = text.find_first_not_of(" \t");
-        if (first == std::string_view::npos) continue;  // blank line
+        if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
         out.raw = text;
-        std::string why;
-        out.ok = parse_record_line(text, out.value, why, opts_.check_contract);
-        if (out.ok) {
-            ++accepted_;
-        } else {
-            out.error = "line " + std::to_string(out.number) + ": " + why;
-            ++rejected_;
-        }
+        out.ok = true;
         return true;
     }
+}
+
+bool RecordReader::next(RecordLine& out) {
+    if (!next_raw(out)) return false;
+    if (out.ok) {
+        std::string why;
+        out.ok = parse_record_line(out.raw, out.value, why, opts_.check_contract);
+        if (!out.ok) out.error = "line " + std::to_string(out.number) + ": " + why;
+    }
+    count(out.ok);
+    return true;
 }
 
 void write_all(int fd, std::string_view data) {

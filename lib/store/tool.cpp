@@ -162,32 +162,27 @@ struct Handoff {
 };
 
 void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
-    // RecordReader's loop, with the simdjson fast path for readings in front of the
-    // core parser; line numbers and the core parser's reasons are unchanged.
-    constexpr std::size_t max_line = 1 << 20;
-    LineReader lines(fd, max_line);
+    // Core RecordReader's loop and reasons, with the simdjson fast path for readings in
+    // front of the core parser (which still decides every error).
+    RecordReader lines(fd, {.max_line = 1 << 20});
     FastReadingParser fast;
+    RecordLine line;
     Row row;
     Json value;
     std::string why, error;
-    while (true) {
-        std::string_view text;
-        auto r = lines.next(text);
-        if (r == LineReader::Result::eof || r == LineReader::Result::io_error) break;
-        std::uint64_t number = lines.line_number();
-        bool ok;
-        if (r == LineReader::Result::too_long) {
-            ok = false;
-            error = "line " + std::to_string(number) + ": longer than " + std::to_string(max_line) +
-                    " bytes, skipped";
+    while (lines.next_raw(line)) {
+        std::uint64_t number = line.number;
+        bool ok = line.ok;
+        if (!ok) {
+            error = line.error;
         } else {
-            if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
-            ok = fast.parse(text, site, row);
+            ok = fast.parse(line.raw, site, row);
             if (!ok) {
-                ok = parse_record_line(text, value, why, true) && to_row(value, site, row, why);
+                ok = parse_record_line(line.raw, value, why, true) && to_row(value, site, row, why);
                 if (!ok) error = "line " + std::to_string(number) + ": " + why;
             }
         }
+        lines.count(ok);
         std::unique_lock lock(h->m);
         h->last_line = number;
         if (!ok) {
@@ -203,7 +198,7 @@ void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
     }
     std::lock_guard lock(h->m);
     h->eof = true;
-    h->io_error = lines.error();
+    h->io_error = lines.io_error();
     h->to_writer.notify_one();
 }
 

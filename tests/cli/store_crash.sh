@@ -13,14 +13,14 @@ awk -v n=$N 'BEGIN { for (i = 1; i <= n; i++)
 DB="$T/crash.db"
 # Kill points are chosen by progress, not by the clock, so a loaded machine (ctest -j,
 # sanitizers) moves them nowhere: each run is killed right after its K-th acknowledged
-# commit covering at least K lines, plus a random few milliseconds (K random below 90% of
+# commit covering at least K lines, plus a random few milliseconds (K random below 70% of
 # the input; K = 0 kills while opening and migrating).
 RANDOM=4201  # reproducible kill points
 kills=0
 acked_runs=0
 for iter in $(seq 1 30); do
     rm -f "$T/ack"
-    k=$(((RANDOM % 91) * N / 100))
+    k=$(((RANDOM % 71) * N / 100))
     extra_ms=$((RANDOM % 25))
     dce-store ingest --db "$DB" --batch 1500 --ack-file "$T/ack" --log-level error <"$T/in.jsonl" &
     pid=$!
@@ -47,8 +47,8 @@ for iter in $(seq 1 30); do
     check_eq "iteration $iter: no duplicates" "$(echo "$total" | cut -d'|' -f1)" "$(echo "$total" | cut -d'|' -f2)"
 done
 echo "killed $kills of 30 runs mid-ingest" >&2
-check_eq "most runs were killed mid-ingest" 1 $((kills >= 25))
-check_eq "most kills came after some commits" 1 $((acked_runs >= 20))
+check_eq "most runs were killed mid-ingest" 1 $((kills >= 20))
+check_eq "most kills came after some commits" 1 $((acked_runs >= 15))
 # The crashed cron job is simply run again: everything ends up stored exactly once.
 dce-store ingest --db "$DB" --log-level error <"$T/in.jsonl"
 check_eq "the re-run exits 0" 0 $?
