@@ -166,4 +166,22 @@ the exporter returned $exp_samples samples.
 dce-poll for $N_BIG devices: peak RSS **$((brss / 1024)) MB** (target: under 100 MB),
 CPU $(python3 -c "print(round($bu + $bs, 2))") s; its summary: \`${big_summary#*info: }\`.
 EOF
+
+# PROFILE=1: where dce-poll's instructions go, from callgrind over the same run (slow).
+if [ "${PROFILE:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    valgrind --tool=callgrind --callgrind-out-file="$T/poll.cg" "${poll_cmd[@]}" >/dev/null 2>"$T/cg.err"
+    {
+        echo
+        echo "Where dce-poll's time goes (\`PROFILE=1 bench/poll.sh\`: callgrind over the same $N-device"
+        echo "run; instructions, not seconds; self cost of the top functions):"
+        echo
+        echo '```'
+        callgrind_annotate "$T/poll.cg" 2>/dev/null | sed -n '/file:function/,$p' | sed -n '3,22p' |
+            sed -E 's#\[/usr/lib/x86_64-linux-gnu/#[#; s#/work/[^ ]*/lib/#lib/#' | cut -c1-140
+        echo '```'
+        total=$(callgrind_annotate "$T/poll.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+        echo
+        echo "Total: $total instructions for $poll_vb varbinds ($(python3 -c "print(round($total / max($poll_vb, 1)))") per varbind)."
+    } >>"$out_md"
+fi
 cat "$out_md"
