@@ -34,8 +34,13 @@ dce-discover 127.0.0.0/28 "${port_opt[@]}" | dce-poll | dce-store ingest --db "$
 step "dce-store query devices --db $db"
 dce-store query devices --db "$db" --format table
 
-step "dce-store query readings --last --db $db   (first 40 rows)"
-dce-store query readings --last --db "$db" --format table | head -41
+port=${DCE_LAB_PORT:-161}
+step "dce-store query readings --last --device snmp://127.0.0.9:$port   (the lab's UPS on battery)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.9:$port" --metric 'ups.*' --format table
+
+step "dce-store query readings --last --device snmp://127.0.0.3:$port --metric pdu.outlet.state   (rack PDU outlets)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.3:$port" --metric pdu.outlet.state \
+    --format table | head -9
 
 step "dce-upgrade-verify: an upgrade file against its published SHA-256"
 demo=$(mktemp -d)
