@@ -16,7 +16,7 @@ poll_bin=$build/tools/dce-poll
 N=${N:-1000}
 N_BIG=${N_BIG:-10000}
 EXPORTER_PARALLEL=${EXPORTER_PARALLEL:-32}
-out_md=$src/bench/results/poll.md
+out_md=${POLL_OUT:-$src/bench/results/poll.md}
 for c in snmpd prometheus-snmp-exporter curl python3; do
     command -v "$c" >/dev/null || { echo "bench/poll.sh: $c is not installed" >&2; exit 1; }
 done

@@ -72,7 +72,12 @@ jq_eq "the last round read the restarted agent" "$T/restart.jsonl" '.[-1].type' 
 dce-poll --credentials "$LAB_CREDENTIALS" --credential lab-v3-sha --profile mib2 --interval 1 \
     --format openmetrics "$tgt" >"$T/sig.prom" 2>"$T/sig.err" &
 pid=$!
-sleep 1.5
+# Wait for the first round's output rather than a fixed time (a loaded machine is slow).
+for _ in $(seq 1 200); do
+    grep -q "dce_system_uptime{" "$T/sig.prom" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 0.3
 kill -TERM "$pid"
 wait "$pid"
 check_eq "SIGTERM exit status" 130 $?
