@@ -16,10 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!fast.parse(line, "", f)) return 0;
     dce::Json j;
     std::string why;
-    if (!dce::parse_record_line(line, j, why, true) || !dce::store::to_row(j, "", c, why)) __builtin_trap();
+    if (!dce::parse_record_line(line, j, why, true) || !dce::store::to_row(j, "", c, why))
+        __builtin_trap();
     if (f.ts != c.ts || f.site != c.site || f.device != c.device || f.metric != c.metric ||
-        f.labels != c.labels || f.unit != c.unit || f.source != c.source || f.has_num != c.has_num ||
-        (f.has_num && f.num != c.num) || f.has_txt != c.has_txt || f.txt != c.txt || f.extra != c.extra)
+        f.labels != c.labels || f.unit != c.unit || f.source != c.source ||
+        f.has_num != c.has_num || (f.has_num && f.num != c.num) || f.has_txt != c.has_txt ||
+        f.txt != c.txt || f.extra != c.extra)
         __builtin_trap();
     return 0;
 }

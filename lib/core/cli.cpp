@@ -16,19 +16,24 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal.store(sig); }
+extern "C" void on_signal(int sig) {
+    g_signal.store(sig);
+}
 
 std::string exit_footer() {
     std::string s = "Exit status:\n";
-    for (const auto& e : exit_code_table) s += "  " + std::to_string(e.code) + "  " + e.meaning + "\n";
+    for (const auto& e : exit_code_table)
+        s += "  " + std::to_string(e.code) + "  " + e.meaning + "\n";
     return s;
 }
 
 Json describe_option(const CLI::Option* opt) {
     Json o = Json::object();
     Json names = Json::array();
-    for (const auto& s : opt->get_snames()) names.push_back("-" + s);
-    for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+    for (const auto& s : opt->get_snames())
+        names.push_back("-" + s);
+    for (const auto& l : opt->get_lnames())
+        names.push_back("--" + l);
     o["names"] = names;
     o["positional"] = opt->get_positional() && names.empty();
     if (o["positional"].get<bool>()) o["name"] = opt->get_name(true, false);
@@ -47,7 +52,8 @@ Json describe_option(const CLI::Option* opt) {
         std::size_t pos = 0;
         while (pos <= inner.size()) {
             auto comma = inner.find(',', pos);
-            auto item = inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            auto item =
+                inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
             if (!item.empty()) choices.push_back(item);
             if (comma == std::string::npos) break;
             pos = comma + 1;
@@ -115,27 +121,32 @@ Json describe(const CLI::App& app, const ToolDoc& doc) {
     d["app"] = describe_app(app);
     auto list = [](const auto& v) {
         Json a = Json::array();
-        for (const auto& x : v) a.push_back(x);
+        for (const auto& x : v)
+            a.push_back(x);
         return a;
     };
     d["reads"] = list(doc.reads);
     d["writes"] = list(doc.writes);
     Json ex = Json::array();
-    for (const auto& e : doc.examples) ex.push_back({{"command", e.command}, {"explanation", e.explanation}});
+    for (const auto& e : doc.examples)
+        ex.push_back({{"command", e.command}, {"explanation", e.explanation}});
     d["examples"] = ex;
     auto pairs = [](const auto& v) {
         Json a = Json::array();
-        for (const auto& [k, t] : v) a.push_back({{"name", k}, {"text", t}});
+        for (const auto& [k, t] : v)
+            a.push_back({{"name", k}, {"text", t}});
         return a;
     };
     d["environment"] = pairs(doc.environment);
     d["files"] = pairs(doc.files);
     Json secs = Json::array();
-    for (const auto& s : doc.sections) secs.push_back({{"title", s.title}, {"text", s.text}});
+    for (const auto& s : doc.sections)
+        secs.push_back({{"title", s.title}, {"text", s.text}});
     d["sections"] = secs;
     d["see_also"] = list(doc.see_also);
     Json codes = Json::array();
-    for (const auto& e : exit_code_table) codes.push_back({{"code", e.code}, {"meaning", e.meaning}});
+    for (const auto& e : exit_code_table)
+        codes.push_back({{"code", e.code}, {"meaning", e.meaning}});
     d["exit_codes"] = codes;
     // The OUTPUT section: the field tables of the record types this tool writes.
     Json records = Json::array();
@@ -144,7 +155,9 @@ Json describe(const CLI::App& app, const ToolDoc& doc) {
         if (!spec) continue;
         Json fields = Json::array();
         for (const auto& f : spec->fields)
-            fields.push_back({{"name", f.name}, {"required", f.required}, {"help", f.help},
+            fields.push_back({{"name", f.name},
+                              {"required", f.required},
+                              {"help", f.help},
                               {"choices", f.choices}});
         records.push_back({{"type", spec->type}, {"help", spec->help}, {"fields", fields}});
     }
@@ -152,12 +165,18 @@ Json describe(const CLI::App& app, const ToolDoc& doc) {
     return d;
 }
 
-bool interrupted() { return g_signal.load() != 0; }
-int interrupt_signal() { return g_signal.load(); }
-void request_interrupt() { g_signal.store(SIGINT); }
+bool interrupted() {
+    return g_signal.load() != 0;
+}
+int interrupt_signal() {
+    return g_signal.load();
+}
+void request_interrupt() {
+    g_signal.store(SIGINT);
+}
 
-int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc,
-             char** argv, const std::function<int()>& body) {
+int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc, char** argv,
+             const std::function<int()>& body) {
     if (const char* d = std::getenv("DCE_CLI_DESCRIBE"); d && *d) {
         if (std::string_view(d) == "schemas") {
             Json all = Json::object();

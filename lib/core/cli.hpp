@@ -24,14 +24,15 @@ struct Example {
 
 struct Section {
     std::string_view title;
-    std::string_view text;  ///< paragraphs separated by blank lines; lines starting "  " are kept as-is
+    std::string_view
+        text;  ///< paragraphs separated by blank lines; lines starting "  " are kept as-is
 };
 
 /// What a tool says about itself beyond its options: the man page is made from this.
 struct ToolDoc {
     std::string_view name;
-    std::string_view summary;      ///< one line, for NAME and --help
-    std::string_view description;  ///< paragraphs separated by blank lines
+    std::string_view summary;              ///< one line, for NAME and --help
+    std::string_view description;          ///< paragraphs separated by blank lines
     std::vector<std::string_view> reads;   ///< record types read on stdin
     std::vector<std::string_view> writes;  ///< record types written on stdout
     std::vector<Example> examples;
@@ -59,8 +60,8 @@ Json describe(const CLI::App& app, const ToolDoc& doc);
 /// The tool's edge: prints describe() when DCE_CLI_DESCRIBE is set, parses argv (exit 2
 /// on a usage error), sets up logging, ignores SIGPIPE, installs SIGINT/SIGTERM
 /// handlers, runs `body`, and turns an escaping exception into one line and exit 3.
-int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc,
-             char** argv, const std::function<int()>& body);
+int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc, char** argv,
+             const std::function<int()>& body);
 
 /// Set by SIGINT/SIGTERM (after run_tool installed the handlers).
 bool interrupted();

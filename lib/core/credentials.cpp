@@ -35,22 +35,24 @@ const Secret* Credential::secret(std::string_view key) const {
 }
 
 bool is_secret_key(std::string_view key) {
-    return key == "community" || key == "auth_pass" || key == "priv_pass" ||
-           key == "password" || key == "token" || key == "passphrase" || key == "secret";
+    return key == "community" || key == "auth_pass" || key == "priv_pass" || key == "password" ||
+           key == "token" || key == "passphrase" || key == "secret";
 }
 
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     return s;
 }
 
 bool known_key(std::string_view key) {
     static constexpr std::string_view keys[] = {
-        "kind", "user", "auth_protocol", "priv_protocol", "context", "security_level",
-        "version", "username", "host", "note"};
+        "kind",           "user",    "auth_protocol", "priv_protocol", "context",
+        "security_level", "version", "username",      "host",          "note"};
     for (auto k : keys)
         if (k == key) return true;
     return is_secret_key(key);
@@ -62,7 +64,8 @@ bool known_kind(std::string_view kind) {
 
 }  // namespace
 
-bool CredentialStore::load_text(std::string_view text, std::string_view origin, std::string& error) {
+bool CredentialStore::load_text(std::string_view text, std::string_view origin,
+                                std::string& error) {
     std::vector<Credential> parsed;
     std::size_t lineno = 0;
     auto fail = [&](std::string_view why) {
@@ -81,8 +84,9 @@ bool CredentialStore::load_text(std::string_view text, std::string_view origin, 
             if (name.empty()) return fail("empty entry name");
             for (const auto& c : parsed)
                 if (c.name == name)
-                    return fail("entry [" + std::string(name) + "] is defined twice (first at line " +
-                                std::to_string(c.line) + ")");
+                    return fail("entry [" + std::string(name) +
+                                "] is defined twice (first at line " + std::to_string(c.line) +
+                                ")");
             parsed.push_back(Credential{std::string(name), {}, {}, {}, lineno});
             continue;
         }
@@ -110,18 +114,24 @@ bool CredentialStore::load_text(std::string_view text, std::string_view origin, 
         lineno = c.line;
         if (c.kind.empty()) {
             // Infer the obvious kinds so a minimal file works.
-            if (c.secrets.count("community")) c.kind = "community";
-            else if (c.fields.count("user")) c.kind = "snmpv3";
-            else if (c.secrets.count("password")) c.kind = "password";
-            else if (c.secrets.count("token")) c.kind = "token";
-            else return fail("entry [" + c.name + "] has no kind");
+            if (c.secrets.count("community"))
+                c.kind = "community";
+            else if (c.fields.count("user"))
+                c.kind = "snmpv3";
+            else if (c.secrets.count("password"))
+                c.kind = "password";
+            else if (c.secrets.count("token"))
+                c.kind = "token";
+            else
+                return fail("entry [" + c.name + "] has no kind");
         }
         if (c.kind == "snmpv3" && !c.fields.count("user"))
             return fail("snmpv3 entry [" + c.name + "] has no user");
         if (c.kind == "community" && !c.secrets.count("community"))
             return fail("community entry [" + c.name + "] has no community");
     }
-    for (auto& c : parsed) entries_.push_back(std::move(c));
+    for (auto& c : parsed)
+        entries_.push_back(std::move(c));
     return true;
 }
 
@@ -196,8 +206,10 @@ std::vector<const Credential*> CredentialStore::of_kind(std::string_view kind) c
 std::optional<std::string> default_credentials_path() {
     if (const char* p = std::getenv("DCE_CREDENTIALS"); p && *p) return std::string(p);
     std::string base;
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) base = x;
-    else if (const char* h = std::getenv("HOME"); h && *h) base = std::string(h) + "/.config";
+    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+        base = x;
+    else if (const char* h = std::getenv("HOME"); h && *h)
+        base = std::string(h) + "/.config";
     if (base.empty()) return std::nullopt;
     std::string path = base + "/dce/credentials";
     struct stat st {};

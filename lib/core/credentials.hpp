@@ -23,7 +23,7 @@
 namespace dce {
 
 class Secret {
-public:
+  public:
     Secret() = default;
     explicit Secret(std::string value) : value_(std::move(value)) {}
     Secret(const Secret&) = default;
@@ -35,24 +35,24 @@ public:
     const std::string& reveal() const { return value_; }
     bool empty() const { return value_.empty(); }
 
-private:
+  private:
     void wipe();
     std::string value_;
 };
 
 struct Credential {
     std::string name;
-    std::string kind;  ///< snmpv3, community, password, token
+    std::string kind;                           ///< snmpv3, community, password, token
     std::map<std::string, std::string> fields;  ///< non-secret: user, auth_protocol, ...
-    std::map<std::string, Secret> secrets;      ///< community, auth_pass, priv_pass, password, token
-    std::size_t line = 0;                       ///< where the entry starts in its file
+    std::map<std::string, Secret> secrets;  ///< community, auth_pass, priv_pass, password, token
+    std::size_t line = 0;                   ///< where the entry starts in its file
 
     const std::string* field(std::string_view key) const;
     const Secret* secret(std::string_view key) const;
 };
 
 class CredentialStore {
-public:
+  public:
     /// Loads a file; refuses it when group/other can read it or it is not a regular file.
     /// Errors name the file and line, never a value.
     bool load_file(const std::string& path, std::string& error);
@@ -68,7 +68,7 @@ public:
     const std::vector<Credential>& entries() const { return entries_; }
     bool empty() const { return entries_.empty(); }
 
-private:
+  private:
     std::vector<Credential> entries_;
 };
 

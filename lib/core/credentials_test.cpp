@@ -1,7 +1,7 @@
 #include "core/credentials.hpp"
 
-#include <catch.hpp>
 #include <sys/stat.h>
+#include <catch.hpp>
 
 #include <fstream>
 #include <type_traits>

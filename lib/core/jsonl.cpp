@@ -1,8 +1,8 @@
 #include "core/jsonl.hpp"
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <unistd.h>
 
 namespace dce {
 
@@ -17,10 +17,14 @@ std::size_t find_invalid_utf8(std::string_view s) {
         }
         std::size_t len;
         std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-        else return i;
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07;
+        else
+            return i;
         if (i + len > n) return i;
         for (std::size_t k = 1; k < len; ++k) {
             if ((p[i + k] & 0xC0) != 0x80) return i;
@@ -203,7 +207,9 @@ void RecordWriter::write(const Json& record) {
     append(record.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
-void RecordWriter::write_raw(std::string_view line) { append(line); }
+void RecordWriter::write_raw(std::string_view line) {
+    append(line);
+}
 
 void RecordWriter::flush() {
     if (buf_.empty()) return;

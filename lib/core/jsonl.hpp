@@ -20,7 +20,7 @@ std::size_t find_invalid_utf8(std::string_view s);
 /// Reads newline-separated lines from a file descriptor with bounded memory: a line
 /// longer than max_line is skipped whole and reported, never buffered whole.
 class LineReader {
-public:
+  public:
     enum class Result { line, too_long, eof, io_error };
     explicit LineReader(int fd, std::size_t max_line = 1 << 20);
     /// On `line`, `text` is valid until the next call; a trailing "\r" is removed.
@@ -28,7 +28,7 @@ public:
     std::uint64_t line_number() const { return line_number_; }
     const std::string& error() const { return error_; }
 
-private:
+  private:
     bool fill();
     int fd_;
     std::size_t max_line_;
@@ -54,7 +54,7 @@ struct RecordReaderOptions {
 
 /// Parses JSON lines into records; blank lines are skipped silently.
 class RecordReader {
-public:
+  public:
     explicit RecordReader(int fd, RecordReaderOptions opts = {});
     /// False at end of input (or a read error: see io_error()). A bad line still returns
     /// true, with ok=false and the reason, so the caller can count it and go on.
@@ -69,7 +69,7 @@ public:
     std::uint64_t rejected() const { return rejected_; }
     const std::string& io_error() const { return lines_.error(); }
 
-private:
+  private:
     LineReader lines_;
     RecordReaderOptions opts_;
     std::uint64_t accepted_ = 0, rejected_ = 0;
@@ -81,12 +81,12 @@ bool parse_record_line(std::string_view line, Json& out, std::string& why, bool 
 /// Thrown when stdout is gone (EPIPE) or a write fails; the tool's edge turns it into
 /// one line on stderr and exit status 3.
 class OutputError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class RecordWriter {
-public:
+  public:
     /// flush_each: one write(2) per record (the default for pipes); off for bulk export.
     explicit RecordWriter(int fd = 1, bool flush_each = true);
     ~RecordWriter();
@@ -99,7 +99,7 @@ public:
     void flush();
     std::uint64_t written() const { return written_; }
 
-private:
+  private:
     void append(std::string_view s);
     int fd_;
     bool flush_each_;

@@ -1,7 +1,7 @@
 #include "core/jsonl.hpp"
 
-#include <catch.hpp>
 #include <unistd.h>
+#include <catch.hpp>
 
 #include <csignal>
 
@@ -13,7 +13,8 @@ namespace {
 
 // Feeds `input` to a RecordReader through a pipe (a writer thread, so inputs bigger
 // than the pipe buffer work) and collects what it returns.
-std::vector<dce::RecordLine> read_all(const std::string& input, dce::RecordReaderOptions opts = {}) {
+std::vector<dce::RecordLine> read_all(const std::string& input,
+                                      dce::RecordReaderOptions opts = {}) {
     int fds[2];
     REQUIRE(pipe(fds) == 0);
     std::thread writer([&] {
@@ -77,11 +78,13 @@ TEST_CASE("over-long lines are skipped without buffering them whole") {
 
 TEST_CASE("many lines across buffer refills keep their numbers") {
     std::string input;
-    for (int i = 0; i < 20000; ++i) input += good + "\n";
+    for (int i = 0; i < 20000; ++i)
+        input += good + "\n";
     auto lines = read_all(input);
     REQUIRE(lines.size() == 20000);
     CHECK(lines.back().number == 20000);
-    for (const auto& l : lines) REQUIRE(l.ok);
+    for (const auto& l : lines)
+        REQUIRE(l.ok);
 }
 
 TEST_CASE("the writer reports a closed pipe as OutputError") {

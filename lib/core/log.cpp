@@ -2,18 +2,18 @@
 
 #include "core/time.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace dce::log {
 namespace {
 
 // One JSON object a line: {"ts","level","tool","msg"}; fields escaped by nlohmann.
 class JsonFormatter final : public spdlog::formatter {
-public:
+  public:
     explicit JsonFormatter(std::string tool) : tool_(std::move(tool)) {}
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
         nlohmann::ordered_json j;
@@ -30,13 +30,15 @@ public:
         return std::make_unique<JsonFormatter>(tool_);
     }
 
-private:
+  private:
     std::string tool_;
 };
 
 }  // namespace
 
-bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
+bool stderr_is_tty() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
 
 bool setup(std::string_view tool, std::string_view level, std::string_view format,
            std::string& error) {

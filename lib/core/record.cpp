@@ -15,7 +15,8 @@ constexpr FieldSpec common_fields[] = {
 
 constexpr FieldSpec device_fields[] = {
     {"id", F::string, true,
-     "Stable key TRANSPORT://HOST:PORT[/UNIT-OR-CONTEXT]; other records refer to the device by it."},
+     "Stable key TRANSPORT://HOST:PORT[/UNIT-OR-CONTEXT]; other records refer to the device by "
+     "it."},
     {"target", F::string, true, "Address the device answered on."},
     {"transport", F::string, true, "Protocol it was found with.", "snmp|modbus|http|https|tcp"},
     {"port", F::integer, false, "Port it answered on."},
@@ -25,10 +26,12 @@ constexpr FieldSpec device_fields[] = {
     {"snmp.engine_boots", F::integer, false, "SNMPv3 engine boots."},
     {"snmp.enterprise", F::integer, false, "Enterprise number from the engine ID."},
     {"snmp.context", F::string, false, "SNMPv3 context name used."},
-    {"snmp.security_level", F::string, false, "SNMPv3 security level.", "noAuthNoPriv|authNoPriv|authPriv"},
+    {"snmp.security_level", F::string, false, "SNMPv3 security level.",
+     "noAuthNoPriv|authNoPriv|authPriv"},
     {"modbus", F::object, false, "Modbus TCP details."},
     {"modbus.unit_id", F::integer, false, "Modbus unit identifier."},
-    {"insecure", F::boolean, false, "True when found over a protocol without authentication (SNMPv1/v2c, HTTP)."},
+    {"insecure", F::boolean, false,
+     "True when found over a protocol without authentication (SNMPv1/v2c, HTTP)."},
     {"sys_name", F::string, false, "sysName."},
     {"sys_descr", F::string, false, "sysDescr."},
     {"sys_object_id", F::string, false, "sysObjectID, numeric."},
@@ -42,8 +45,11 @@ constexpr FieldSpec device_fields[] = {
     {"credential", F::string, false, "NAME of the credential entry that worked, never the secret."},
     {"first_seen", F::timestamp, false, "When dce-store first stored the device (store queries)."},
     {"last_seen", F::timestamp, false, "When dce-store last stored the device (store queries)."},
-    {"identified", F::boolean, false, "False when only SNMPv3 engine discovery answered: no credential let dce-discover read the identity."},
-    {"card", F::object, false, "The network management card the device answers through (APC NMC), from its sysDescr."},
+    {"identified", F::boolean, false,
+     "False when only SNMPv3 engine discovery answered: no credential let dce-discover read the "
+     "identity."},
+    {"card", F::object, false,
+     "The network management card the device answers through (APC NMC), from its sysDescr."},
     {"card.model", F::string, false, "Management card model, e.g. AP9631."},
     {"card.serial", F::string, false, "Management card serial number."},
     {"card.firmware", F::string, false, "Management card application firmware version."},
@@ -57,7 +63,8 @@ constexpr FieldSpec reading_fields[] = {
     {"labels", F::object, false, "Labels such as an outlet or phase index."},
     {"source", F::string, false, "Where the value came from: OID or register."},
     {"raw", F::scalar, false, "The raw value when `value` is a state name (e.g. 2 for \"on\")."},
-    {"snmp_type", F::string, false, "SNMP type of the value read (Integer32, Gauge32, Counter64, TimeTicks, ...)."},
+    {"snmp_type", F::string, false,
+     "SNMP type of the value read (Integer32, Gauge32, Counter64, TimeTicks, ...)."},
 };
 
 constexpr FieldSpec event_fields[] = {
@@ -86,23 +93,30 @@ constexpr FieldSpec cert_fields[] = {
     {"protocol", F::string, false, "Negotiated protocol version."},
     {"cipher", F::string, false, "Negotiated cipher suite."},
     {"protocols", F::object, false, "Which protocol versions the server accepts."},
-    {"signature_hash", F::string, false, "Hash of the leaf's signature: SHA256, SHA1, ...; intrinsic for EdDSA."},
+    {"signature_hash", F::string, false,
+     "Hash of the leaf's signature: SHA256, SHA1, ...; intrinsic for EdDSA."},
     {"self_signed", F::boolean, false, "True when the leaf is signed by its own key."},
     {"is_ca", F::boolean, false, "True when the leaf is a CA certificate."},
     {"ocsp", F::array, false, "OCSP responder URLs of the leaf."},
     {"crl", F::array, false, "CRL distribution point URLs of the leaf."},
-    {"trusted", F::boolean, false, "True when the chain leads to a trusted CA (system store or --ca-file)."},
+    {"trusted", F::boolean, false,
+     "True when the chain leads to a trusted CA (system store or --ca-file)."},
     {"verify_error", F::string, false, "Why the chain is not trusted."},
     {"hostname_match", F::boolean, false, "True when the leaf names the host or SNI name."},
-    {"vendor_default", F::boolean, false, "True when the leaf looks like a management card's factory default."},
+    {"vendor_default", F::boolean, false,
+     "True when the leaf looks like a management card's factory default."},
     {"device", F::string, false, "Id of the device record the endpoint came from."},
     {"address", F::string, false, "Address connected to."},
     {"source", F::string, false, "Where the certificate came from.", "network|file"},
-    {"starttls", F::string, false, "Plaintext protocol upgraded before the handshake.", "smtp|imap|pop3|ftp|ldap|postgres"},
-    {"forward_secret", F::boolean, false, "True when the negotiated key exchange is forward-secret."},
+    {"starttls", F::string, false, "Plaintext protocol upgraded before the handshake.",
+     "smtp|imap|pop3|ftp|ldap|postgres"},
+    {"forward_secret", F::boolean, false,
+     "True when the negotiated key exchange is forward-secret."},
     {"protocols_note", F::string, false, "Which protocol versions could not be probed, and why."},
-    {"weak_ciphers", F::object, false, "Whether weak suites are accepted: accepted, cipher, classes_probed, classes_not_probed."},
-    {"non_forward_secret", F::object, false, "Whether static RSA key exchange is accepted: accepted, cipher."},
+    {"weak_ciphers", F::object, false,
+     "Whether weak suites are accepted: accepted, cipher, classes_probed, classes_not_probed."},
+    {"non_forward_secret", F::object, false,
+     "Whether static RSA key exchange is accepted: accepted, cipher."},
     {"elapsed_ms", F::integer, false, "Time spent on the endpoint, milliseconds."},
 };
 
@@ -135,27 +149,43 @@ constexpr RecordSpec specs[] = {
 
 std::string_view json_type_name(FieldType t) {
     switch (t) {
-        case F::string: case F::timestamp: return "string";
-        case F::integer: return "integer";
-        case F::number: return "number";
-        case F::boolean: return "boolean";
-        case F::object: return "object";
-        case F::array: return "array";
-        case F::scalar: return "scalar";
+        case F::string:
+        case F::timestamp:
+            return "string";
+        case F::integer:
+            return "integer";
+        case F::number:
+            return "number";
+        case F::boolean:
+            return "boolean";
+        case F::object:
+            return "object";
+        case F::array:
+            return "array";
+        case F::scalar:
+            return "scalar";
     }
     return "string";
 }
 
 bool type_matches(const Json& v, FieldType t) {
     switch (t) {
-        case F::string: return v.is_string();
-        case F::timestamp: return v.is_string() && parse_timestamp(v.get_ref<const std::string&>());
-        case F::integer: return v.is_number_integer();
-        case F::number: return v.is_number();
-        case F::boolean: return v.is_boolean();
-        case F::object: return v.is_object();
-        case F::array: return v.is_array();
-        case F::scalar: return v.is_number() || v.is_string() || v.is_boolean();
+        case F::string:
+            return v.is_string();
+        case F::timestamp:
+            return v.is_string() && parse_timestamp(v.get_ref<const std::string&>());
+        case F::integer:
+            return v.is_number_integer();
+        case F::number:
+            return v.is_number();
+        case F::boolean:
+            return v.is_boolean();
+        case F::object:
+            return v.is_object();
+        case F::array:
+            return v.is_array();
+        case F::scalar:
+            return v.is_number() || v.is_string() || v.is_boolean();
     }
     return false;
 }
@@ -200,7 +230,9 @@ const Json* lookup(const Json& obj, std::string_view dotted) {
 
 }  // namespace
 
-std::span<const RecordSpec> record_specs() { return specs; }
+std::span<const RecordSpec> record_specs() {
+    return specs;
+}
 
 const RecordSpec* find_record_spec(std::string_view type) {
     for (const auto& s : specs)
@@ -241,8 +273,10 @@ Json record_schema(const RecordSpec& spec) {
         if (f.required && f.name.find('.') == std::string_view::npos)
             required.push_back(std::string(f.name));
     };
-    for (const auto& f : common_fields) add(f);
-    for (const auto& f : spec.fields) add(f);
+    for (const auto& f : common_fields)
+        add(f);
+    for (const auto& f : spec.fields)
+        add(f);
     props["type"]["const"] = spec.type;
     schema["properties"] = props;
     schema["required"] = required;
@@ -290,22 +324,32 @@ Json make_error_record(std::string_view tool, std::string_view target, std::stri
 
 std::string_view to_string(Status s) {
     switch (s) {
-        case Status::pass: return "pass";
-        case Status::fail: return "fail";
-        case Status::warn: return "warn";
-        case Status::error: return "error";
-        case Status::skip: return "skip";
+        case Status::pass:
+            return "pass";
+        case Status::fail:
+            return "fail";
+        case Status::warn:
+            return "warn";
+        case Status::error:
+            return "error";
+        case Status::skip:
+            return "skip";
     }
     return "error";
 }
 
 std::string_view to_string(Severity s) {
     switch (s) {
-        case Severity::info: return "info";
-        case Severity::low: return "low";
-        case Severity::medium: return "medium";
-        case Severity::high: return "high";
-        case Severity::critical: return "critical";
+        case Severity::info:
+            return "info";
+        case Severity::low:
+            return "low";
+        case Severity::medium:
+            return "medium";
+        case Severity::high:
+            return "high";
+        case Severity::critical:
+            return "critical";
     }
     return "info";
 }

@@ -53,13 +53,17 @@ TEST_CASE("nested fields are checked and appear nested in the schema") {
 
     Json schema = dce::record_schema(*dce::find_record_spec("device"));
     CHECK(schema["properties"]["snmp"]["type"] == "object");
-    CHECK(schema["properties"]["snmp"]["properties"]["version"]["enum"] == Json({"v1", "v2c", "v3"}));
+    CHECK(schema["properties"]["snmp"]["properties"]["version"]["enum"] ==
+          Json({"v1", "v2c", "v3"}));
     CHECK(schema["required"] == Json({"type", "ts", "id", "target", "transport"}));
 }
 
 TEST_CASE("findings serialize with their enums as strings") {
-    dce::Finding f{.tool = "dce-upgrade-verify", .check = "digest-match", .target = "fw.bin",
-                   .status = dce::Status::fail, .severity = dce::Severity::high,
+    dce::Finding f{.tool = "dce-upgrade-verify",
+                   .check = "digest-match",
+                   .target = "fw.bin",
+                   .status = dce::Status::fail,
+                   .severity = dce::Severity::high,
                    .message = "mismatch"};
     Json r = dce::to_record(f);
     std::string why;

@@ -23,7 +23,8 @@ std::optional<u128> parse_v6(std::string_view s) {
     std::string z(s);
     if (inet_pton(AF_INET6, z.c_str(), &a) != 1) return std::nullopt;
     u128 v = 0;
-    for (unsigned char b : a.s6_addr) v = (v << 8) | b;
+    for (unsigned char b : a.s6_addr)
+        v = (v << 8) | b;
     return v;
 }
 
@@ -37,7 +38,8 @@ std::string format_v4(std::uint32_t v) {
 
 std::string format_v6(u128 v) {
     in6_addr a{};
-    for (int i = 15; i >= 0; --i, v >>= 8) a.s6_addr[i] = static_cast<unsigned char>(v & 0xFF);
+    for (int i = 15; i >= 0; --i, v >>= 8)
+        a.s6_addr[i] = static_cast<unsigned char>(v & 0xFF);
     char buf[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, &a, buf, sizeof buf);
     return buf;
@@ -72,7 +74,8 @@ bool valid_hostname(std::string_view s) {
 
 std::string with_commas(std::uint64_t n) {
     std::string s = std::to_string(n);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+        s.insert(static_cast<std::size_t>(i), ",");
     return s;
 }
 
@@ -114,8 +117,10 @@ bool TargetList::add_line_source(std::string_view origin, std::string_view conte
         content = nl == std::string_view::npos ? std::string_view{} : content.substr(nl + 1);
         ++lineno;
         if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+            line.remove_suffix(1);
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+            line.remove_prefix(1);
         if (line.empty()) continue;
         std::string e;
         if (line.front() == '@' || line == "-") {
@@ -196,7 +201,8 @@ bool TargetList::add_one(std::string_view spec, std::string& error) {
 
     if (auto slash = host.find('/'); slash != std::string_view::npos) {
         unsigned prefix;
-        if (!parse_uint(host.substr(slash + 1), prefix)) return bad("prefix length must be a number");
+        if (!parse_uint(host.substr(slash + 1), prefix))
+            return bad("prefix length must be a number");
         auto addr = host.substr(0, slash);
         if (auto v4 = parse_v4(addr)) {
             if (prefix > 32) return bad("IPv4 prefix length must be 0-32");
@@ -230,7 +236,8 @@ bool TargetList::add_one(std::string_view spec, std::string& error) {
         return push(std::move(r), spec, error);
     }
 
-    if (auto dash = host.find('-'); dash != std::string_view::npos && parse_v4(host.substr(0, dash))) {
+    if (auto dash = host.find('-');
+        dash != std::string_view::npos && parse_v4(host.substr(0, dash))) {
         auto lo = *parse_v4(host.substr(0, dash));
         auto rest = host.substr(dash + 1);
         std::uint32_t hi;
@@ -238,7 +245,8 @@ bool TargetList::add_one(std::string_view spec, std::string& error) {
             hi = *full;
         } else {
             unsigned last;
-            if (!parse_uint(rest, last) || last > 255) return bad("range end must be 0-255 or an address");
+            if (!parse_uint(rest, last) || last > 255)
+                return bad("range end must be 0-255 or an address");
             hi = (lo & 0xFFFFFF00u) | last;
         }
         if (hi < lo) return bad("range end is before its start");
@@ -269,9 +277,12 @@ bool TargetList::next(Target& out) {
             out.port = r.port;
             out.is_ipv6 = r.v6;
             out.is_name = r.name;
-            if (r.name) out.host = r.host;
-            else if (r.v6) out.host = format_v6(r.first + offset_);
-            else out.host = format_v4(static_cast<std::uint32_t>(r.first + offset_));
+            if (r.name)
+                out.host = r.host;
+            else if (r.v6)
+                out.host = format_v6(r.first + offset_);
+            else
+                out.host = format_v4(static_cast<std::uint32_t>(r.first + offset_));
             ++offset_;
             return true;
         }

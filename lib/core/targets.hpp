@@ -15,10 +15,10 @@ namespace dce {
 __extension__ typedef unsigned __int128 u128;  // IPv6 address arithmetic
 
 struct Target {
-    std::string host;                ///< numeric address or host name (no brackets)
+    std::string host;  ///< numeric address or host name (no brackets)
     std::optional<std::uint16_t> port;
     bool is_ipv6 = false;
-    bool is_name = false;            ///< a host name, resolved later by the protocol layer
+    bool is_name = false;  ///< a host name, resolved later by the protocol layer
     /// host:port with brackets for IPv6, e.g. "[::1]:161"; without a port when none.
     std::string to_string() const;
 };
@@ -29,7 +29,7 @@ struct TargetOptions {
 };
 
 class TargetList {
-public:
+  public:
     explicit TargetList(TargetOptions opts = {}) : opts_(opts) {}
 
     /// Adds one spec (or, for "@file" and "-", every spec in it). False with a message
@@ -45,7 +45,7 @@ public:
     bool next(Target& out);
     void rewind() { range_index_ = 0, offset_ = 0; }
 
-private:
+  private:
     struct Range {
         bool name = false;
         bool v6 = false;

@@ -8,7 +8,8 @@ namespace {
 std::vector<std::string> expand(dce::TargetList& list) {
     std::vector<std::string> out;
     dce::Target t;
-    while (list.next(t)) out.push_back(t.to_string());
+    while (list.next(t))
+        out.push_back(t.to_string());
     return out;
 }
 }  // namespace
@@ -22,8 +23,9 @@ TEST_CASE("single addresses, ports, IPv6 and names") {
     REQUIRE(list.add("[::1]:8443", e));
     REQUIRE(list.add("ups-01.lab.example", e));
     REQUIRE(list.add("localhost:161", e));
-    CHECK(expand(list) == std::vector<std::string>{"127.0.0.1", "127.0.0.2:1161", "::1", "[::1]:8443",
-                                                   "ups-01.lab.example", "localhost:161"});
+    CHECK(expand(list) == std::vector<std::string>{"127.0.0.1", "127.0.0.2:1161", "::1",
+                                                   "[::1]:8443", "ups-01.lab.example",
+                                                   "localhost:161"});
 }
 
 TEST_CASE("CIDR and ranges expand lazily and in order") {
@@ -34,9 +36,10 @@ TEST_CASE("CIDR and ranges expand lazily and in order") {
     REQUIRE(list.add("127.0.1.255-127.0.2.1", e));
     REQUIRE(list.add("::1/127", e));
     CHECK(list.size() == 12);
-    CHECK(expand(list) == std::vector<std::string>{"127.0.0.0", "127.0.0.1", "127.0.0.2", "127.0.0.3",
-                                                   "127.0.1.250", "127.0.1.251", "127.0.1.252",
-                                                   "127.0.1.255", "127.0.2.0", "127.0.2.1", "::", "::1"});
+    CHECK(expand(list) == std::vector<std::string>{"127.0.0.0", "127.0.0.1", "127.0.0.2",
+                                                   "127.0.0.3", "127.0.1.250", "127.0.1.251",
+                                                   "127.0.1.252", "127.0.1.255", "127.0.2.0",
+                                                   "127.0.2.1", "::", "::1"});
 }
 
 TEST_CASE("huge ranges are refused unless the limit is raised") {

@@ -19,7 +19,9 @@ std::string format_timestamp(SystemTime t) {
     return buf;
 }
 
-std::string now_timestamp() { return format_timestamp(std::chrono::system_clock::now()); }
+std::string now_timestamp() {
+    return format_timestamp(std::chrono::system_clock::now());
+}
 
 namespace {
 bool take_int(std::string_view& s, std::size_t digits, int& out) {
@@ -81,8 +83,8 @@ std::optional<SystemTime> parse_timestamp(std::string_view s) {
     tm.tm_sec = sec;
     std::time_t secs = timegm(&tm);
     using namespace std::chrono;
-    return SystemTime(duration_cast<SystemTime::duration>(
-        seconds(secs) - minutes(offset_min) + nanoseconds(nanos)));
+    return SystemTime(duration_cast<SystemTime::duration>(seconds(secs) - minutes(offset_min) +
+                                                          nanoseconds(nanos)));
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
@@ -92,13 +94,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (ec != std::errc() || value < 0) return std::nullopt;
     std::string_view unit(end, text.data() + text.size() - end);
     double ms;
-    if (unit.empty() || unit == "s") ms = value * 1000;
-    else if (unit == "ms") ms = value;
-    else if (unit == "m" || unit == "min") ms = value * 60'000;
-    else if (unit == "h") ms = value * 3'600'000;
-    else if (unit == "d") ms = value * 86'400'000;
-    else if (unit == "w") ms = value * 7 * 86'400'000.0;
-    else return std::nullopt;
+    if (unit.empty() || unit == "s")
+        ms = value * 1000;
+    else if (unit == "ms")
+        ms = value;
+    else if (unit == "m" || unit == "min")
+        ms = value * 60'000;
+    else if (unit == "h")
+        ms = value * 3'600'000;
+    else if (unit == "d")
+        ms = value * 86'400'000;
+    else if (unit == "w")
+        ms = value * 7 * 86'400'000.0;
+    else
+        return std::nullopt;
     return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 

@@ -20,12 +20,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// An injectable clock, so tests can pin time (see STYLE.md on swappable dependencies).
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual SystemTime now() const = 0;
 };
 class SystemClock final : public Clock {
-public:
+  public:
     SystemTime now() const override { return std::chrono::system_clock::now(); }
 };
 

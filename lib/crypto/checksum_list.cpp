@@ -14,10 +14,14 @@ bool unescape(std::string_view in, std::string& out) {
             continue;
         }
         if (++i == in.size()) return false;
-        if (in[i] == '\\') out.push_back('\\');
-        else if (in[i] == 'n') out.push_back('\n');
-        else if (in[i] == 'r') out.push_back('\r');
-        else return false;
+        if (in[i] == '\\')
+            out.push_back('\\');
+        else if (in[i] == 'n')
+            out.push_back('\n');
+        else if (in[i] == 'r')
+            out.push_back('\r');
+        else
+            return false;
     }
     return true;
 }
@@ -41,7 +45,8 @@ std::string printable(std::string_view s, std::size_t max = 40) {
 bool check_digest(std::string_view hex, DigestAlgorithm alg, std::string& why) {
     if (!is_hex(hex)) {
         std::size_t bad = 0;
-        while (bad < hex.size() && is_hex(hex.substr(bad, 1))) ++bad;
+        while (bad < hex.size() && is_hex(hex.substr(bad, 1)))
+            ++bad;
         why = "digest has a character that is not hex ('" + printable(hex.substr(bad, 1)) +
               "' at position " + std::to_string(bad + 1) + ")";
         return false;
@@ -110,7 +115,8 @@ ChecksumList parse_checksum_list(std::string_view text) {
                    !is_hex(line.substr(0, line.find_first_of(" \t*")));
         if (bsd) {
             auto alg_name = line.substr(0, paren);
-            while (!alg_name.empty() && alg_name.back() == ' ') alg_name.remove_suffix(1);
+            while (!alg_name.empty() && alg_name.back() == ' ')
+                alg_name.remove_suffix(1);
             std::size_t end = close != std::string_view::npos ? close : close_ossl;
             std::size_t hex_at = close != std::string_view::npos ? close + 4 : close_ossl + 3;
             auto alg = algorithm_from_name(alg_name);
@@ -118,14 +124,16 @@ ChecksumList parse_checksum_list(std::string_view text) {
                 std::string upper(alg_name);
                 bool weak = upper == "MD5" || upper == "MD4" || upper == "md5";
                 problem("unknown digest algorithm '" + printable(alg_name) + "'" +
-                        (weak ? " (MD5 is broken and cannot vouch for an upgrade; ask the vendor for SHA-256)"
+                        (weak ? " (MD5 is broken and cannot vouch for an upgrade; ask the vendor "
+                                "for SHA-256)"
                               : " (expected SHA1, SHA224, SHA256, SHA384 or SHA512)"));
                 continue;
             }
             e.algorithm = *alg;
             e.file = std::string(line.substr(paren + 1, end - paren - 1));
             auto hex = line.substr(hex_at);
-            while (!hex.empty() && (hex.back() == ' ' || hex.back() == '\t')) hex.remove_suffix(1);
+            while (!hex.empty() && (hex.back() == ' ' || hex.back() == '\t'))
+                hex.remove_suffix(1);
             if (!check_digest(hex, e.algorithm, why)) {
                 problem(why);
                 continue;
@@ -142,8 +150,10 @@ ChecksumList parse_checksum_list(std::string_view text) {
             auto hex = line.substr(0, sep);
             auto rest = line.substr(sep);
             // GNU writes two characters between digest and name: " " + (' ' text | '*' binary).
-            if (rest.size() >= 2 && (rest[1] == ' ' || rest[1] == '*')) rest.remove_prefix(2);
-            else rest.remove_prefix(1);
+            if (rest.size() >= 2 && (rest[1] == ' ' || rest[1] == '*'))
+                rest.remove_prefix(2);
+            else
+                rest.remove_prefix(1);
             if (rest.empty()) {
                 problem("no file name after the digest");
                 continue;
@@ -187,7 +197,8 @@ ChecksumList parse_checksum_list(std::string_view text) {
                             std::to_string(first.line) + ")",
                         false);
             } else {
-                problem("'" + printable(e.file) + "' is listed twice with different digests (lines " +
+                problem("'" + printable(e.file) +
+                        "' is listed twice with different digests (lines " +
                         std::to_string(first.line) + " and " + std::to_string(lineno) +
                         "); the list is ambiguous, so neither is trusted");
                 out.entries.erase(out.entries.begin() + static_cast<std::ptrdiff_t>(it->second));

@@ -14,7 +14,8 @@ const std::string h512(128, 'a');
 }  // namespace
 
 TEST_CASE("GNU format: text and binary markers, algorithm from digest length") {
-    auto l = parse_checksum_list(h256 + "  fw.bin\n" + h1 + " *old.iso\n" + h512 + "  dir/big file.img\n");
+    auto l = parse_checksum_list(h256 + "  fw.bin\n" + h1 + " *old.iso\n" + h512 +
+                                 "  dir/big file.img\n");
     REQUIRE(l.problems.empty());
     REQUIRE(l.entries.size() == 3);
     CHECK(l.entries[0].file == "fw.bin");
@@ -37,7 +38,8 @@ TEST_CASE("BSD and openssl dgst formats name their algorithm") {
 
 TEST_CASE("upper-case digests are normalised; escaped GNU names decoded") {
     std::string upper = h256;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+    for (auto& c : upper)
+        c = static_cast<char>(std::toupper(c));
     auto l = parse_checksum_list("\\" + h256 + "  new\\nline\\\\name\n" + upper + "  up.bin\n");
     REQUIRE(l.problems.empty());
     CHECK(l.entries[0].file == "new\nline\\name");
@@ -45,19 +47,20 @@ TEST_CASE("upper-case digests are normalised; escaped GNU names decoded") {
 }
 
 TEST_CASE("malformed lines are named and the rest still used") {
-    std::string text = h256 + "  good.bin\n" +                  // 1
-                       h256.substr(0, 63) + "g  badhex.bin\n" +  // 2 bad hex
-                       h256.substr(0, 60) + "  short.bin\n" +    // 3 wrong length
+    std::string text = h256 + "  good.bin\n" +                               // 1
+                       h256.substr(0, 63) + "g  badhex.bin\n" +              // 2 bad hex
+                       h256.substr(0, 60) + "  short.bin\n" +                // 3 wrong length
                        "MD5 (x.bin) = d41d8cd98f00b204e9800998ecf8427e\n" +  // 4 unknown/weak
                        "d41d8cd98f00b204e9800998ecf8427e  md5.bin\n" +       // 5 md5 length
-                       "just-words\n" +                                       // 6
-                       "# a comment\n\n" +                                    // 7, 8
-                       h256 + "  good.bin\n" +                               // 9 same again: warning
-                       h1 + "  twice.bin\n" + h256 + "  twice.bin\n";       // 10, 11 conflicting
+                       "just-words\n" +                                      // 6
+                       "# a comment\n\n" +                                   // 7, 8
+                       h256 + "  good.bin\n" +                         // 9 same again: warning
+                       h1 + "  twice.bin\n" + h256 + "  twice.bin\n";  // 10, 11 conflicting
     auto l = parse_checksum_list(text);
     REQUIRE(l.has_errors());
     std::map<std::size_t, std::string> by_line;
-    for (const auto& p : l.problems) by_line[p.line] = p.message;
+    for (const auto& p : l.problems)
+        by_line[p.line] = p.message;
     CHECK(by_line[2].find("not hex") != std::string::npos);
     CHECK(by_line[3].find("60") != std::string::npos);
     CHECK(by_line[4].find("MD5 is broken") != std::string::npos);

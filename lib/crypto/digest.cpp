@@ -16,11 +16,16 @@ namespace {
 
 const EVP_MD* evp(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::sha1: return EVP_sha1();
-        case DigestAlgorithm::sha224: return EVP_sha224();
-        case DigestAlgorithm::sha256: return EVP_sha256();
-        case DigestAlgorithm::sha384: return EVP_sha384();
-        case DigestAlgorithm::sha512: return EVP_sha512();
+        case DigestAlgorithm::sha1:
+            return EVP_sha1();
+        case DigestAlgorithm::sha224:
+            return EVP_sha224();
+        case DigestAlgorithm::sha256:
+            return EVP_sha256();
+        case DigestAlgorithm::sha384:
+            return EVP_sha384();
+        case DigestAlgorithm::sha512:
+            return EVP_sha512();
     }
     return EVP_sha256();
 }
@@ -50,33 +55,48 @@ int hex_value(char c) {
 
 std::string_view name(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::sha1: return "sha1";
-        case DigestAlgorithm::sha224: return "sha224";
-        case DigestAlgorithm::sha256: return "sha256";
-        case DigestAlgorithm::sha384: return "sha384";
-        case DigestAlgorithm::sha512: return "sha512";
+        case DigestAlgorithm::sha1:
+            return "sha1";
+        case DigestAlgorithm::sha224:
+            return "sha224";
+        case DigestAlgorithm::sha256:
+            return "sha256";
+        case DigestAlgorithm::sha384:
+            return "sha384";
+        case DigestAlgorithm::sha512:
+            return "sha512";
     }
     return "sha256";
 }
 
 std::string_view list_name(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::sha1: return "SHA1";
-        case DigestAlgorithm::sha224: return "SHA224";
-        case DigestAlgorithm::sha256: return "SHA256";
-        case DigestAlgorithm::sha384: return "SHA384";
-        case DigestAlgorithm::sha512: return "SHA512";
+        case DigestAlgorithm::sha1:
+            return "SHA1";
+        case DigestAlgorithm::sha224:
+            return "SHA224";
+        case DigestAlgorithm::sha256:
+            return "SHA256";
+        case DigestAlgorithm::sha384:
+            return "SHA384";
+        case DigestAlgorithm::sha512:
+            return "SHA512";
     }
     return "SHA256";
 }
 
 std::size_t hex_length(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::sha1: return 40;
-        case DigestAlgorithm::sha224: return 56;
-        case DigestAlgorithm::sha256: return 64;
-        case DigestAlgorithm::sha384: return 96;
-        case DigestAlgorithm::sha512: return 128;
+        case DigestAlgorithm::sha1:
+            return 40;
+        case DigestAlgorithm::sha224:
+            return 56;
+        case DigestAlgorithm::sha256:
+            return 64;
+        case DigestAlgorithm::sha384:
+            return 96;
+        case DigestAlgorithm::sha512:
+            return 128;
     }
     return 64;
 }
@@ -84,7 +104,8 @@ std::size_t hex_length(DigestAlgorithm a) {
 std::optional<DigestAlgorithm> algorithm_from_name(std::string_view n) {
     std::string s;
     for (char c : n)
-        if (c != '-' && c != '_') s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        if (c != '-' && c != '_')
+            s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (s == "sha1") return DigestAlgorithm::sha1;
     if (s == "sha224" || s == "sha2224") return DigestAlgorithm::sha224;
     if (s == "sha256" || s == "sha2256") return DigestAlgorithm::sha256;
@@ -100,7 +121,9 @@ std::optional<DigestAlgorithm> algorithm_from_hex_length(std::size_t n) {
     return std::nullopt;
 }
 
-bool is_collision_broken(DigestAlgorithm a) { return a == DigestAlgorithm::sha1; }
+bool is_collision_broken(DigestAlgorithm a) {
+    return a == DigestAlgorithm::sha1;
+}
 
 bool is_hex(std::string_view s) {
     if (s.empty()) return false;
@@ -111,7 +134,8 @@ bool is_hex(std::string_view s) {
 
 std::string to_lower_hex(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 

@@ -13,10 +13,11 @@ namespace dce::crypto {
 
 enum class DigestAlgorithm { sha1, sha224, sha256, sha384, sha512 };
 
-std::string_view name(DigestAlgorithm a);          ///< "sha256"
-std::string_view list_name(DigestAlgorithm a);     ///< "SHA256", as BSD lists write it
-std::size_t hex_length(DigestAlgorithm a);         ///< 64 for sha256
-std::optional<DigestAlgorithm> algorithm_from_name(std::string_view name);  ///< sha256, SHA2-256, SHA-256
+std::string_view name(DigestAlgorithm a);       ///< "sha256"
+std::string_view list_name(DigestAlgorithm a);  ///< "SHA256", as BSD lists write it
+std::size_t hex_length(DigestAlgorithm a);      ///< 64 for sha256
+std::optional<DigestAlgorithm> algorithm_from_name(
+    std::string_view name);  ///< sha256, SHA2-256, SHA-256
 std::optional<DigestAlgorithm> algorithm_from_hex_length(std::size_t n);
 bool is_collision_broken(DigestAlgorithm a);
 /// The digest to ask a vendor for instead of a broken one.
@@ -39,7 +40,8 @@ struct FileDigest {
 
 /// Hashes a file ("-" is stdin). Detects a file that changes while it is read (size,
 /// mtime or inode differ between the first and the last fstat) and reports it.
-FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t buffer_bytes = 256 << 10);
+FileDigest digest_file(const std::string& path, DigestAlgorithm alg,
+                       std::size_t buffer_bytes = 256 << 10);
 
 /// Hashes bytes in memory (tests, signatures).
 std::string digest_bytes(std::string_view data, DigestAlgorithm alg);

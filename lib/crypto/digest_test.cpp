@@ -32,7 +32,8 @@ TEST_CASE("algorithm names as vendors write them") {
 TEST_CASE("digest_file streams with a small buffer the same as in memory") {
     std::string path = "/tmp/dce_digest_test.bin";
     std::string data;
-    for (int i = 0; i < 100000; ++i) data += static_cast<char>(i * 7);
+    for (int i = 0; i < 100000; ++i)
+        data += static_cast<char>(i * 7);
     std::ofstream(path, std::ios::binary) << data;
     auto d = digest_file(path, DigestAlgorithm::sha256, 4096);
     REQUIRE(d.ok);

@@ -44,7 +44,8 @@ bool read_whole(const std::string& path, std::string& out, std::string& error) {
 }
 
 Pkey load_public_key(const std::string& pem, std::string& error) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
     EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
     if (!key) {
         // A certificate holding the key is fine too.
@@ -69,11 +70,13 @@ std::vector<unsigned char> decode_signature(const std::string& raw) {
             if (!std::isspace(static_cast<unsigned char>(c))) compact.push_back(c);
         if (!compact.empty() && compact.size() % 4 == 0) {
             std::vector<unsigned char> out(compact.size() / 4 * 3 + 3);
-            int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(compact.data()),
-                                    static_cast<int>(compact.size()));
+            int n =
+                EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(compact.data()),
+                                static_cast<int>(compact.size()));
             if (n > 0) {
                 std::size_t pad = 0;
-                while (pad < 2 && compact[compact.size() - 1 - pad] == '=') ++pad;
+                while (pad < 2 && compact[compact.size() - 1 - pad] == '=')
+                    ++pad;
                 out.resize(static_cast<std::size_t>(n) - pad);
                 return out;
             }
@@ -113,11 +116,16 @@ bool raw_digest(const std::string& path, DigestAlgorithm alg, std::vector<unsign
 
 const EVP_MD* evp_md(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::sha1: return EVP_sha1();
-        case DigestAlgorithm::sha224: return EVP_sha224();
-        case DigestAlgorithm::sha256: return EVP_sha256();
-        case DigestAlgorithm::sha384: return EVP_sha384();
-        case DigestAlgorithm::sha512: return EVP_sha512();
+        case DigestAlgorithm::sha1:
+            return EVP_sha1();
+        case DigestAlgorithm::sha224:
+            return EVP_sha224();
+        case DigestAlgorithm::sha256:
+            return EVP_sha256();
+        case DigestAlgorithm::sha384:
+            return EVP_sha384();
+        case DigestAlgorithm::sha512:
+            return EVP_sha512();
     }
     return EVP_sha256();
 }
@@ -140,7 +148,8 @@ bool verify_digest(EVP_PKEY* key, const std::vector<unsigned char>& md,
 
 SignatureCheck verify_detached_signature(const std::string& file_path,
                                          const std::string& signature_path,
-                                         const std::string& public_key_path, DigestAlgorithm digest) {
+                                         const std::string& public_key_path,
+                                         DigestAlgorithm digest) {
     SignatureCheck r;
     std::string pem, sig_raw;
     if (!read_whole(public_key_path, pem, r.error)) return r.error_code = "key", r;
@@ -165,14 +174,16 @@ SignatureCheck verify_detached_signature(const std::string& file_path,
         struct stat st {};
         if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             if (fd >= 0) ::close(fd);
-            r.error = "cannot read '" + file_path + "'" + (fd < 0 ? std::string(": ") + std::strerror(errno) : "");
+            r.error = "cannot read '" + file_path + "'" +
+                      (fd < 0 ? std::string(": ") + std::strerror(errno) : "");
             r.error_code = "io";
             return r;
         }
         const unsigned char* data = nullptr;
         void* map = MAP_FAILED;
         if (st.st_size > 0) {
-            map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+            map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd,
+                         0);
             if (map == MAP_FAILED) {
                 ::close(fd);
                 r.error = "cannot map '" + file_path + "': " + std::strerror(errno);

@@ -24,6 +24,7 @@ struct SignatureCheck {
 /// for RSA/ECDSA; RSA tries PKCS#1 v1.5 and then PSS (any salt length).
 SignatureCheck verify_detached_signature(const std::string& file_path,
                                          const std::string& signature_path,
-                                         const std::string& public_key_path, DigestAlgorithm digest);
+                                         const std::string& public_key_path,
+                                         DigestAlgorithm digest);
 
 }  // namespace dce::crypto

@@ -203,9 +203,7 @@ struct DevicePoll {
 class Poller {
   public:
     Poller(const PollOptions& o, RecordWriter& out)
-        : opts_(o),
-          out_(out),
-          engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
+        : opts_(o), out_(out), engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
 
     void add(Device d) { devices_.push_back(std::make_unique<Device>(std::move(d))); }
     std::size_t size() const { return devices_.size(); }
@@ -327,7 +325,8 @@ class Poller {
                     // oid_to_string and the map lookup were a sixth of dce-poll's CPU).
                     std::vector<std::vector<VarBind>*> slots;
                     slots.reserve(columns.size());
-                    for (const auto& col : columns) slots.push_back(&p->columns[oid_to_string(col)]);
+                    for (const auto& col : columns)
+                        slots.push_back(&p->columns[oid_to_string(col)]);
                     for (const auto& vb : resp.varbinds)
                         for (std::size_t i = 0; i < columns.size(); ++i)
                             if (oid_starts_with(vb.oid, columns[i])) {

@@ -31,7 +31,8 @@ const dce::cli::ToolDoc doc{
     .writes = {"finding", "error"},
     .examples =
         {
-            {"dce-upgrade-verify --sha1 3f786850e387550fdab836ed7e6dc881de23001b dce-upgrade-8.3.0.iso",
+            {"dce-upgrade-verify --sha1 3f786850e387550fdab836ed7e6dc881de23001b "
+             "dce-upgrade-8.3.0.iso",
              "Check an upgrade ISO against the SHA-1 published on the download page (passes with a "
              "weak-digest warning)."},
             {"dce-upgrade-verify --check SHA256SUMS", "Check every file a SHA256SUMS list names."},
@@ -57,15 +58,18 @@ int main(int argc, char** argv) {
     auto app = dce::cli::make_app(doc, common);
     dce::UpgradeVerifyOptions opts;
     std::string sha1, sha256, sha512, sig_digest = "sha256";
-    app->add_option("files", opts.files, "Files to verify; - reads standard input")->type_name("FILE");
-    app->add_option("--sha1", sha1, "Expected SHA-1 of FILE (hex; collision-broken, so a match also warns)")
+    app->add_option("files", opts.files, "Files to verify; - reads standard input")
+        ->type_name("FILE");
+    app->add_option("--sha1", sha1,
+                    "Expected SHA-1 of FILE (hex; collision-broken, so a match also warns)")
         ->type_name("HEX");
     app->add_option("--sha256", sha256, "Expected SHA-256 of FILE (hex)")->type_name("HEX");
     app->add_option("--sha512", sha512, "Expected SHA-512 of FILE (hex)")->type_name("HEX");
     app->add_option("-c,--check", opts.checksum_list,
                     "Checksum list (GNU or BSD format, algorithm detected); - reads standard input")
         ->type_name("FILE");
-    app->add_option("--base-dir", opts.base_dir, "Folder the names in the checksum list are relative to")
+    app->add_option("--base-dir", opts.base_dir,
+                    "Folder the names in the checksum list are relative to")
         ->type_name("DIR");
     app->add_flag("--ignore-missing", opts.ignore_missing, "Skip listed files that do not exist");
     app->add_option("--signature", opts.signature, "Detached signature of FILE (raw or base64)")
@@ -85,9 +89,15 @@ int main(int argc, char** argv) {
             return static_cast<int>(dce::exit_usage);
         }
         using dce::crypto::DigestAlgorithm;
-        if (!sha1.empty()) opts.expected_algorithm = DigestAlgorithm::sha1, opts.expected_hex = sha1, opts.expected_flag = "--sha1";
-        if (!sha256.empty()) opts.expected_algorithm = DigestAlgorithm::sha256, opts.expected_hex = sha256, opts.expected_flag = "--sha256";
-        if (!sha512.empty()) opts.expected_algorithm = DigestAlgorithm::sha512, opts.expected_hex = sha512, opts.expected_flag = "--sha512";
+        if (!sha1.empty())
+            opts.expected_algorithm = DigestAlgorithm::sha1, opts.expected_hex = sha1,
+            opts.expected_flag = "--sha1";
+        if (!sha256.empty())
+            opts.expected_algorithm = DigestAlgorithm::sha256, opts.expected_hex = sha256,
+            opts.expected_flag = "--sha256";
+        if (!sha512.empty())
+            opts.expected_algorithm = DigestAlgorithm::sha512, opts.expected_hex = sha512,
+            opts.expected_flag = "--sha512";
         opts.signature_digest = *dce::crypto::algorithm_from_name(sig_digest);
         std::string error;
         if (!dce::validate_upgrade_verify_options(opts, error)) {
