@@ -24,7 +24,7 @@ if [ "${DCE_TEST_SANITIZE:-1}" != "0" ]; then
   bash scripts/build.sh "$src/build-asan" -DDCE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-     ctest --output-on-failure -j "$(nproc)" --timeout 900 -L 'unit|cli')
+     ctest --output-on-failure -j "$(nproc)" --timeout 900)
 fi
 
 if [ "${DCE_TEST_FUZZ:-1}" != "0" ]; then
