@@ -14,22 +14,6 @@
 namespace dce::crypto {
 namespace {
 
-const EVP_MD* evp(DigestAlgorithm a) {
-    switch (a) {
-        case DigestAlgorithm::sha1:
-            return EVP_sha1();
-        case DigestAlgorithm::sha224:
-            return EVP_sha224();
-        case DigestAlgorithm::sha256:
-            return EVP_sha256();
-        case DigestAlgorithm::sha384:
-            return EVP_sha384();
-        case DigestAlgorithm::sha512:
-            return EVP_sha512();
-    }
-    return EVP_sha256();
-}
-
 struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
@@ -52,6 +36,22 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+const EVP_MD* evp_digest(DigestAlgorithm a) {
+    switch (a) {
+        case DigestAlgorithm::sha1:
+            return EVP_sha1();
+        case DigestAlgorithm::sha224:
+            return EVP_sha224();
+        case DigestAlgorithm::sha256:
+            return EVP_sha256();
+        case DigestAlgorithm::sha384:
+            return EVP_sha384();
+        case DigestAlgorithm::sha512:
+            return EVP_sha512();
+    }
+    return EVP_sha256();
+}
 
 std::string_view name(DigestAlgorithm a) {
     switch (a) {
@@ -152,7 +152,7 @@ bool digest_equal(std::string_view a, std::string_view b) {
 std::string digest_bytes(std::string_view data, DigestAlgorithm alg) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, evp(alg), nullptr);
+    EVP_Digest(data.data(), data.size(), md, &len, evp_digest(alg), nullptr);
     return hex_of(md, len);
 }
 

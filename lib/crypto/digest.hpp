@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_st;  // OpenSSL's EVP_MD, without its headers
+
 namespace dce::crypto {
 
 enum class DigestAlgorithm { sha1, sha224, sha256, sha384, sha512 };
@@ -20,6 +22,8 @@ std::optional<DigestAlgorithm> algorithm_from_name(
     std::string_view name);  ///< sha256, SHA2-256, SHA-256
 std::optional<DigestAlgorithm> algorithm_from_hex_length(std::size_t n);
 bool is_collision_broken(DigestAlgorithm a);
+/// OpenSSL's implementation of `a` (an EVP_MD*), for the signature code beside this file.
+const evp_md_st* evp_digest(DigestAlgorithm a);
 /// The digest to ask a vendor for instead of a broken one.
 inline constexpr DigestAlgorithm recommended_digest = DigestAlgorithm::sha256;
 

@@ -114,27 +114,11 @@ bool raw_digest(const std::string& path, DigestAlgorithm alg, std::vector<unsign
     return true;
 }
 
-const EVP_MD* evp_md(DigestAlgorithm a) {
-    switch (a) {
-        case DigestAlgorithm::sha1:
-            return EVP_sha1();
-        case DigestAlgorithm::sha224:
-            return EVP_sha224();
-        case DigestAlgorithm::sha256:
-            return EVP_sha256();
-        case DigestAlgorithm::sha384:
-            return EVP_sha384();
-        case DigestAlgorithm::sha512:
-            return EVP_sha512();
-    }
-    return EVP_sha256();
-}
-
 bool verify_digest(EVP_PKEY* key, const std::vector<unsigned char>& md,
                    const std::vector<unsigned char>& sig, DigestAlgorithm alg, int padding) {
     std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
     if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) return false;
-    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), evp_md(alg)) != 1) return false;
+    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), evp_digest(alg)) != 1) return false;
     if (padding) {
         if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1) return false;
         if (padding == RSA_PKCS1_PSS_PADDING &&
