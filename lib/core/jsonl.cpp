@@ -128,6 +128,12 @@ bool parse_record_line(std::string_view line, Json& out, std::string& why, bool 
             why = "not valid JSON";
         } catch (const Json::parse_error& e) {
             why = "not valid JSON at byte " + std::to_string(e.byte);
+        } catch (const Json::out_of_range&) {
+            // Found by fuzz_core_jsonl: 1E99999 overflows a double, which nlohmann
+            // reports as out_of_range, not as a parse error.
+            why = "not valid JSON: a number is too large";
+        } catch (const Json::exception&) {
+            why = "not valid JSON";
         }
         return false;
     }

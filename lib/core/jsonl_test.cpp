@@ -53,6 +53,13 @@ TEST_CASE("bad lines are reported by number and reading goes on") {
     CHECK(lines[5].number == 7);
 }
 
+TEST_CASE("a number too large for a double is a bad line, not a crash") {
+    auto lines = read_all("{\"t\":9999E99999}\n" + good + "\n");
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].error == "line 1: not valid JSON: a number is too large");
+    CHECK(lines[1].ok);
+}
+
 TEST_CASE("invalid UTF-8 is named with its byte offset") {
     auto lines = read_all("{\"type\":\"x\xff\"}\n" + good + "\n");
     REQUIRE(lines.size() == 2);

@@ -300,6 +300,10 @@ bool load_profile_file(const std::string& path, Profile& out, std::vector<std::s
         } catch (const nlohmann::json::parse_error& e) {
             errors.push_back(path + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
             return false;
+        } catch (const nlohmann::json::exception&) {
+            // e.g. out_of_range for a number too large for a double (see jsonl.cpp).
+            errors.push_back(path + ": not valid JSON (a number is too large)");
+            return false;
         }
         errors.push_back(path + ": not valid JSON");
         return false;
