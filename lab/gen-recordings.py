@@ -264,8 +264,8 @@ def apc_rpdu2():
     system(r, descr, "1.3.6.1.4.1.318.1.3.4.6", uptime, "pdu-lab-a1", "Lab rack A1",
            "facilities@example.net")
     interfaces(r, nmc_interfaces("00:c0:b7:9a:bc:de", uptime), uptime)
-    # rPDU2IdentTable (P.26.2.1.1), one device
-    ident = f"{APC}.26.2.1.1"
+    # rPDU2IdentTable (P.26.2, entry P.26.2.1: column c of row 1 is P.26.2.1.c.1), one device
+    ident = f"{APC}.26.2.1"
     for col, v in [(1, 1), (2, 1), (3, "pdu-lab-a1"), (4, "Lab rack A1"), (5, "02"),
                    (6, "v6.9.6"), (7, "03/11/2021"), (8, "AP8941"), (9, "5A1234E56789"),
                    (10, "facilities@example.net")]:
@@ -335,11 +335,11 @@ def apc_rpdu2():
         r.i(f"{me}.8.{o}", w + 12 if c else 0)
         r.i(f"{me}.11.{o}", energy[o - 1])
     # rPDU2SensorTempHumidityStatusTable (P.26.10.2.2.1): 1 index, 2 module, 3 name,
-    # 4 number, 5 type (5 temp+humidity), 6 comm status (2 ok), 7 temp F (0.1),
-    # 8 temp C (0.1), 9 temp status, 10 humidity %, 11 humidity status.
+    # 4 number, 5 type (2 temperatureHumidity), 6 comm status (2 ok), 7 temp F (0.1),
+    # 8 temp C (0.1), 9 temp status (4 normal), 10 humidity %, 11 humidity status (4 normal).
     sn = f"{APC}.26.10.2.2.1"
-    for col, v in [(1, 1), (2, 1), (3, "Rack A1 rear"), (4, 1), (5, 5), (6, 2), (7, 804),
-                   (8, 268), (9, 2), (10, 36), (11, 2)]:
+    for col, v in [(1, 1), (2, 1), (3, "Rack A1 rear"), (4, 1), (5, 2), (6, 2), (7, 804),
+                   (8, 268), (9, 4), (10, 36), (11, 4)]:
         (r.i if isinstance(v, int) else r.s)(f"{sn}.{col}.1", v)
     return r
 
@@ -412,7 +412,13 @@ def netbotz(base, descr, object_id, name, model, serial, firmware, mac):
         r.i(f"{base}.2.1.1.3.{n}", 0)
         r.s(f"{base}.2.1.1.4.{n}", label)
         r.s(f"{base}.2.1.1.5.{n}", "" if n == 1 else "nbHawk_0")
-        r.s(f"{base}.2.1.1.6.{n}", "" if n == 1 else "nbHawk_0")
+        if base == NB750:
+            # NetBotz50-MIB: enclosureStatus is disconnected(0)/error(1)/normal(2) and
+            # column 6 is enclosureSerialNumber (NETBOTZV2-MIB: enclosureDockedToEncId).
+            r.rows[f"{base}.2.1.1.2.{n}"] = ("2", "2")
+            r.s(f"{base}.2.1.1.6.{n}", serial if n == 1 else "ZA1A2B3C")
+        else:
+            r.s(f"{base}.2.1.1.6.{n}", "" if n == 1 else "nbHawk_0")
 
     def numeric(table, rows):
         # columns: 1 id, 2 value (tenths), 3 error status (0 normal, 1 info, 2 warning,
@@ -542,6 +548,316 @@ def switch():
     return r
 
 
+# ---------------------------------------------------------------------------------------
+# (cooling) APC InRow RD (ACRD301S) on its management card: PowerNet-MIB airIRGen2
+# (airIRG2Ident, airIRG2GroupStatus, airIRG2RDT2Status, run hours) and the generic
+# coolingUnit tables. Written from the MIB, sparse like a real agent: no US (Fahrenheit,
+# CFM) twins of some values, no coolingUnitExtended or coolingUnitConfigurationString.
+def apc_inrow():
+    r = Rec()
+    uptime = 55_123_400
+    system(r, "APC Web/SNMP Management Card (MB:v4.1.4 PF:v6.6.4 PN:apc_hw05_aos_664.bin "
+           "AF1:v6.6.4 AN1:apc_hw05_acrd_664.bin MN:AP9631 HR:05 SN: ZA1911001234 "
+           "MD:03/14/2019) (Embedded PowerNet SNMP Agent SW v2.2 compatible)",
+           "1.3.6.1.4.1.318.1.3.14.8", uptime, "inrow-lab-b3", "Row B, rack 3",
+           "facilities@example.net")
+    interfaces(r, nmc_interfaces("00:c0:b7:44:55:66", uptime), uptime)
+    g2 = APC + ".13.4"
+    for col, v in [(1, "inrow-lab-b3"), (3, "ACRD301S"), (4, "JK1911004321"),
+                   (5, "App: 6.6.4 Boot: 1.0.2"), (6, "07"), (7, "03/14/2019")]:
+        r.s(f"{g2}.1.{col}.0", v)
+    # airIRG2GroupStatus: cool output/demand tenths of kW, airflow US cfm / metric
+    # hundredths of l/s, rack inlet and return air tenths of degrees F / C.
+    for col, v in [(1, 118), (2, 96), (3, 2170), (4, 102400), (5, 730), (6, 228), (7, 714),
+                   (8, 218), (9, 955), (10, 354), (11, 930), (12, 333), (13, 2)]:
+        r.i(f"{g2}.2.1.{col}.0", v)
+    # airIRG2RDT2Status (one unit): mode on(2); cool output 5.9 kW; airflow 1085 cfm /
+    # 512 l/s; rack inlet 22.8 C, supply 19.6 C, return 35.4 C, suction 9.5 C, superheat
+    # 6.1 C; filter dP 0.05 inH2O / 12 Pa; suction 1010 kPa, discharge 2650 kPa; evaporator
+    # fan 71.5 %; input open, output closed; compressor on; hot gas bypass 23.50 %.
+    rd = f"{g2}.5.2.1"
+    for col, v in [(1, 2), (2, 59), (3, 48), (4, 1085), (5, 512), (6, 730), (7, 228),
+                   (8, 673), (9, 196), (10, 957), (11, 354), (12, 491), (13, 95), (14, 110),
+                   (15, 61), (16, 5), (17, 12), (19, 1010), (21, 2650), (22, 715), (23, 1),
+                   (24, 2), (27, 2), (28, 0), (29, 2350), (30, 1)]:
+        r.i(f"{rd}.{col}.0", v)  # 18/20 (suction/discharge psi) left out, as the agent does
+    for col, v in [(1, 8_760), (2, 6_100), (3, 12_400), (8, 26_280)]:
+        r.i(f"{g2}.5.2.2.{col}.0", v)  # run hours: air filter, condensate pump, compressor, unit
+    # coolingUnit tables, unit 1: about rows, analog status (value = quantity x scale),
+    # discrete status (integer + text), analog settings.
+    cu = APC + ".27.1"
+    r.i(f"{cu}.1.0", 1)
+    r.i(f"{cu}.2.1.1.1", 1)
+    about = [("Model Number", "ACRD301S"), ("Serial Number", "JK1911004321"),
+             ("Firmware Revision", "6.6.4")]
+    r.i(f"{cu}.3.1.0", len(about))
+    for n, (d, v) in enumerate(about, 1):
+        r.i(f"{cu}.3.2.1.1.1.{n}", n)
+        r.s(f"{cu}.3.2.1.2.1.{n}", d)
+        r.s(f"{cu}.3.2.1.3.1.{n}", v)
+    analog = [("Cooling Output", 59, "kW", 10), ("Cooling Demand", 48, "kW", 10),
+              ("Air Flow", 512, "L/s", 1), ("Rack Inlet Temperature", 228, "C", 10),
+              ("Supply Air Temperature", 196, "C", 10),
+              ("Return Air Temperature", 354, "C", 10), ("Suction Pressure", 1010, "kPa", 1),
+              ("Discharge Pressure", 2650, "kPa", 1), ("Evaporator Fan Speed", 715, "%", 10),
+              ("Filter Differential Pressure", 12, "Pa", 1)]
+    r.i(f"{cu}.4.1.1.0", len(analog))
+    for n, (d, v, u, sc) in enumerate(analog, 1):
+        r.i(f"{cu}.4.1.2.1.1.1.{n}", n)
+        r.s(f"{cu}.4.1.2.1.2.1.{n}", d)
+        r.i(f"{cu}.4.1.2.1.3.1.{n}", v)
+        r.s(f"{cu}.4.1.2.1.4.1.{n}", u)
+        r.i(f"{cu}.4.1.2.1.5.1.{n}", sc)
+    discrete = [("Operating Mode", "On", 2, "Standby=1,On=2,Idle=3,Reserved=4,Service=5"),
+                ("Input State", "Open", 1, "Open=1,Closed=2"),
+                ("Output State", "Closed", 2, "Open=1,Closed=2"),
+                ("Compressor", "On", 2, "Off=1,On=2"),
+                ("Leak Sensor", "No Leak", 1, "No Leak=1,Leak=2")]
+    r.i(f"{cu}.4.2.1.0", len(discrete))
+    for n, (d, txt, v, key) in enumerate(discrete, 1):
+        r.i(f"{cu}.4.2.2.1.1.1.{n}", n)
+        r.s(f"{cu}.4.2.2.1.2.1.{n}", d)
+        r.s(f"{cu}.4.2.2.1.3.1.{n}", txt)
+        r.i(f"{cu}.4.2.2.1.4.1.{n}", v)
+        r.s(f"{cu}.4.2.2.1.5.1.{n}", key)
+    settings = [("Cooling Setpoint", 240, "C", 10, 2, 180, 320),
+                ("Supply Air Setpoint", 200, "C", 10, 2, 150, 250)]
+    r.i(f"{cu}.5.1.1.0", len(settings))
+    for n, (d, v, u, sc, acc, lo, hi) in enumerate(settings, 1):
+        for col, x in [(1, n), (2, d), (3, v), (4, u), (5, sc), (6, acc), (7, lo), (8, hi)]:
+            (r.s if isinstance(x, str) else r.i)(f"{cu}.5.1.2.1.{col}.1.{n}", x)
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# (environment) APC EMU2 AP9340 (sysObjectID emu2): PowerNet-MIB envMgtSystem (ems*)
+# and modEnvMgr (mem*) tables, written from the MIB. Two T/H probes (the second lost its
+# connection: the agent keeps the row, humidity -1), four input contacts (a door switch
+# open), two output relays, one beacon. Sparse as on this firmware: no
+# memSensorsTemperatureHighPrec / memSensorsVoltage (NBRK0200 only), no
+# memInputsCommStatus, no emsOutletStatusTable (the EMU2 has no AC outlets).
+def apc_emu():
+    r = Rec()
+    uptime = 77_000_100
+    system(r, "APC Web/SNMP Management Card (MB:v3.9.2 PF:v6.5.6 PN:apc_hw05_aos_656.bin "
+           "AF1:v6.5.6 AN1:apc_hw05_emu_656.bin MN:AP9340 HR:05 SN: ZA1722007788 "
+           "MD:05/29/2017) (Embedded PowerNet SNMP Agent SW v2.2 compatible)",
+           "1.3.6.1.4.1.318.1.3.8.3", uptime, "emu-lab-c1", "Row C, rack 1",
+           "facilities@example.net")
+    interfaces(r, nmc_interfaces("00:c0:b7:77:88:99", uptime), uptime)
+    ems = APC + ".10.3"
+    for col, v in [(1, "emu-lab-c1"), (2, "AP9340"), (3, "v6.5.6"), (4, "05"),
+                   (5, "05/29/2017"), (6, "ZA1722007788")]:
+        r.s(f"{ems}.1.{col}.0", v)
+    for col, v in [(2, 2), (3, 2), (4, 4), (5, 2), (6, 0), (7, 0), (8, 0), (9, 0), (10, 1),
+                   (11, 1), (12, 1), (13, 0)]:
+        r.i(f"{ems}.12.{col}.0", v)
+    r.s(f"{ems}.12.1.0", "emu-lab-c1")
+    probes = [("Cold aisle C1", 21, 42, "L1", 2), ("Hot aisle C1", 33, -1, "L2", 3)]
+    for n, (name, t, h, sn, comm) in enumerate(probes, 1):
+        for col, v in [(1, n), (2, name), (3, t), (4, 35), (5, 10), (6, h), (7, 70), (8, 20),
+                       (9, sn), (10, comm), (11, 0), (12, 40), (13, 5), (14, 80), (15, 10)]:
+            (r.s if isinstance(v, str) else r.i)(f"{ems}.13.1.1.{col}.{n}", v)
+    contacts = [("Front door", 2, 1), ("Rear door", 1, 1), ("Leak detector", 1, 1),
+                ("Smoke detector", 1, 1)]  # state 1 closed / 2 open; normally closed (1)
+    for n, (name, st, norm) in enumerate(contacts, 1):
+        for col, v in [(1, n), (2, name), (3, st), (4, norm)]:
+            (r.s if isinstance(v, str) else r.i)(f"{ems}.14.1.1.{col}.{n}", v)
+    relays = [("Alarm relay", 2, 2), ("Fan relay", 1, 2)]  # 1 closed / 2 open; normally open
+    for n, (name, st, norm) in enumerate(relays, 1):
+        for col, v in [(1, n), (2, name), (3, st)]:
+            (r.s if isinstance(v, str) else r.i)(f"{ems}.2.1.1.{col}.{n}", v)  # control
+        for col, v in [(1, n), (2, name), (3, st), (4, norm)]:
+            (r.s if isinstance(v, str) else r.i)(f"{ems}.15.1.1.{col}.{n}", v)
+    for col, v in [(1, 1), (2, "Beacon"), (3, 2)]:
+        (r.s if isinstance(v, str) else r.i)(f"{ems}.17.1.1.{col}.1", v)
+    mem = APC + ".10.4"
+    r.i(f"{mem}.1.1.0", 1)
+    for col, v in [(1, 0), (2, "emu-lab-c1"), (3, "Row C, rack 1"), (4, "AP9340"),
+                   (5, "ZA1722007788"), (6, "v6.5.6"), (7, "05")]:
+        (r.s if isinstance(v, str) else r.i)(f"{mem}.1.2.1.{col}.0", v)
+    r.i(f"{mem}.2.1.0", 1)  # memSensorsStatusSysTempUnits celsius(1)
+    r.i(f"{mem}.2.2.0", len(probes))
+    for n, (name, t, h, sn, comm) in enumerate(probes, 1):
+        for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, t), (6, h), (7, comm),
+                       (8, 1 if comm == 2 else 3)]:
+            (r.s if isinstance(v, str) else r.i)(f"{mem}.2.3.1.{col}.0.{n}", v)
+    r.i(f"{mem}.3.1.0", len(contacts))
+    for n, (name, st, norm) in enumerate(contacts, 1):
+        alarm = 1 if st == norm else 2
+        for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, st), (6, ""), (7, alarm)]:
+            (r.s if isinstance(v, str) else r.i)(f"{mem}.3.2.1.{col}.0.{n}", v)
+        for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, 2), (6, 2), (7, norm),
+                       (8, 2)]:
+            (r.s if isinstance(v, str) else r.i)(f"{mem}.3.4.1.{col}.0.{n}", v)
+    r.i(f"{mem}.4.1.0", len(relays))
+    for n, (name, st, norm) in enumerate(relays, 1):
+        for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, st),
+                       (6, 1 if st == norm else 2)]:
+            (r.s if isinstance(v, str) else r.i)(f"{mem}.4.2.1.{col}.0.{n}", v)
+    r.i(f"{mem}.6.1.0", 1)
+    for col, v in [(1, 0), (2, 1), (3, "Beacon"), (4, "Row C"), (5, 1), (6, 1)]:
+        (r.s if isinstance(v, str) else r.i)(f"{mem}.6.2.1.{col}.0.1", v)
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# (12) APC switched rack PDU with outlet metering, 3 phases (230 V L-N), 2 banks, 24
+# outlets (AP8965-like) on rPDU2, firmware that answers no rPDU2IdentTable rows (like
+# AP7900B-era agents) and leaves out the device apparent power / power factor columns and
+# the phase-to-phase table. Outlet 5 is off; outlet 20 is near overload. One
+# temperature-only probe (humidity -1). Also answers sPDUOutletControlTable, as real
+# rPDU2 agents do. Written from PowerNet-MIB, not from a walk.
+def apc_rpdu2_3ph():
+    r = Rec()
+    descr = ("APC Web/SNMP Management Card (MB:v4.1.1 PF:v6.8.8 PN:apc_hw05_aos_688.bin "
+             "AF1:v6.8.8 AN1:apc_hw05_rpdu2g_688.bin MN:AP8965 HR:04 SN: 3F1927A01234 "
+             "MD:07/02/2019) (Embedded PowerNet SNMP Agent SW v2.2 compatible)")
+    uptime = 98_765_400
+    system(r, descr, "1.3.6.1.4.1.318.1.3.4.6", uptime, "pdu-lab-b3", "Lab rack B3",
+           "facilities@example.net")
+    interfaces(r, nmc_interfaces("00:c0:b7:3f:19:27", uptime), uptime)
+    r.i(f"{APC}.26.1.0", 0)  # rPDU2IdentTableSize: no ident rows on this firmware
+    volts = 230
+    phase_of = lambda o: (o - 1) // 8 + 1      # outlets 1-8 L1, 9-16 L2, 17-24 L3
+    bank_of = lambda o: 1 if o <= 12 else 2
+    cur10 = [4, 3, 5, 2, 0, 6, 3, 4, 2, 2, 5, 3, 4, 1, 3, 2, 6, 5, 4, 12, 3, 2, 4, 1]
+    names = [f"b3-srv-{n:02d}" for n in range(1, 25)]
+    names[4], names[19] = "spare (off)", "b3-storage"
+    state = [2] * 24
+    state[4] = 1
+    load = [2 if c else 1 for c in cur10]
+    load[19] = 3
+    watts = [round(c / 10 * volts) for c in cur10]
+    energy = [800 + 23 * o for o in range(1, 25)]  # 0.1 kWh
+    energy[4] = 0
+    ph_cur10 = {p: sum(cur10[o - 1] for o in range(1, 25) if phase_of(o) == p) for p in (1, 2, 3)}
+    ph_w = {p: sum(watts[o - 1] for o in range(1, 25) if phase_of(o) == p) for p in (1, 2, 3)}
+    bk_cur10 = {b: sum(cur10[o - 1] for o in range(1, 25) if bank_of(o) == b) for b in (1, 2)}
+    total_w = sum(watts)
+
+    # rPDU2DeviceStatusTable (P.26.4.3.1): this firmware has columns 1-15 only.
+    dev = f"{APC}.26.4.3.1"
+    for col, v in [(1, 1), (2, 1), (3, "pdu-lab-b3"), (4, 2), (5, round(total_w / 10)),
+                   (6, round(total_w / 10) + 55), (7, "06/14/2024 03:12:40"),
+                   (8, "01/02/2024 09:00:00"), (9, sum(energy)), (10, "01/02/2024 09:00:00"),
+                   (11, 2), (12, 1), (13, 1), (14, 1), (15, "01/02/2024 09:00:00")]:
+        (r.i if isinstance(v, int) else r.s)(f"{dev}.{col}.1", v)
+    r.i(f"{APC}.26.5.0", 3)  # rPDU2PhaseTableSize
+    # rPDU2PhaseStatusTable (P.26.6.3.1): 4 load state, 5 current (0.1 A), 6 V,
+    # 7 power (0.01 kW), 8 apparent (0.01 kVA), 9 power factor (0.01), 10 peak (0.1 A).
+    ph = f"{APC}.26.6.3.1"
+    for p in (1, 2, 3):
+        va = round(ph_cur10[p] / 10 * volts)
+        pf = round(100 * ph_w[p] / va) if va else 100
+        for col, v in [(1, p), (2, 1), (3, p), (4, 2), (5, ph_cur10[p]), (6, volts),
+                       (7, round(ph_w[p] / 10)), (8, round(va / 10)), (9, min(pf, 100)),
+                       (10, ph_cur10[p] + 9)]:
+            r.i(f"{ph}.{col}.{p}", v)
+        r.s(f"{ph}.11.{p}", "06/14/2024 03:12:40")
+        r.s(f"{ph}.12.{p}", "01/02/2024 09:00:00")
+    r.i(f"{APC}.26.7.0", 2)  # rPDU2BankTableSize
+    bk = f"{APC}.26.8.3.1"
+    for b in (1, 2):
+        for col, v in [(1, b), (2, 1), (3, b), (4, 2), (5, bk_cur10[b]), (6, bk_cur10[b] + 7)]:
+            r.i(f"{bk}.{col}.{b}", v)
+    r.i(f"{APC}.26.9.1.0", 24)  # rPDU2OutletSwitchedTableSize
+    sw = f"{APC}.26.9.2.3.1"
+    for o in range(1, 25):
+        for col, v in [(1, o), (2, 1), (3, names[o - 1]), (4, o), (5, state[o - 1]), (6, 2)]:
+            (r.i if isinstance(v, int) else r.s)(f"{sw}.{col}.{o}", v)
+    r.i(f"{APC}.26.9.3.0", 24)  # rPDU2OutletMeteredTableSize
+    me = f"{APC}.26.9.4.3.1"
+    for o in range(1, 25):
+        c, w = cur10[o - 1], watts[o - 1]
+        for col, v in [(1, o), (2, 1), (3, names[o - 1]), (4, o), (5, load[o - 1]), (6, c),
+                       (7, w), (8, w + 15 if c else 0), (11, energy[o - 1])]:
+            (r.i if isinstance(v, int) else r.s)(f"{me}.{col}.{o}", v)
+    # rPDU2SensorTempHumidityStatusTable: one temperature-only probe (type 1), humidity -1.
+    r.i(f"{APC}.26.10.1.0", 1)
+    sn = f"{APC}.26.10.2.2.1"
+    for col, v in [(1, 1), (2, 1), (3, "Rack B3 inlet"), (4, 1), (5, 1), (6, 2), (7, 743),
+                   (8, 235), (9, 4), (10, -1), (11, 1), (12, 781), (13, 255)]:
+        (r.i if isinstance(v, int) else r.s)(f"{sn}.{col}.1", v)
+    # sPDUOutletControlTable (P.4.4.2.1): 2 pending, 3 outlet state (1 on, 2 off), 4 name.
+    r.i(f"{APC}.4.4.1.0", 24)
+    for o in range(1, 25):
+        r.i(f"{APC}.4.4.2.1.1.{o}", o)
+        r.i(f"{APC}.4.4.2.1.2.{o}", 2)
+        r.i(f"{APC}.4.4.2.1.3.{o}", 1 if state[o - 1] == 2 else 2)
+        r.s(f"{APC}.4.4.2.1.4.{o}", names[o - 1])
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# (13) APC rack automatic transfer switch AP4423 (automaticXferSwitch, PowerNet-MIB
+# automaticTransferSwitch P.8), 230 V single phase, on source A, fully redundant; one
+# output with total/bank1/bank2 rows. As on AP44xx the input phase current/power read -1
+# (unsupported) and the AP77xx-only 5 V supply and the calibration tables are absent.
+# Written from PowerNet-MIB, not from a walk.
+def apc_ats():
+    r = Rec()
+    descr = ("APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.5.6 PN:apc_hw05_aos_656.bin "
+             "AF1:v6.5.6 AN1:apc_hw05_ats4g_656.bin MN:AP4423 HR:A SN: 5A1822T45678 "
+             "MD:05/29/2018) (Embedded PowerNet SNMP Agent SW v2.2 compatible)")
+    uptime = 222_333_400
+    system(r, descr, "1.3.6.1.4.1.318.1.3.11", uptime, "ats-lab-01", "Lab rack B3",
+           "facilities@example.net")
+    interfaces(r, nmc_interfaces("00:c0:b7:18:22:45", uptime), uptime)
+    a = f"{APC}.8"
+    for col, v in [(1, "A"), (2, "v6.5.6"), (3, "03/21/2019"), (4, "05/29/2018"),
+                   (5, "AP4423"), (6, "5A1822T45678"), (7, 230), (8, 50), (9, 16),
+                   (10, "ats-lab-01"), (11, "Lab rack B3")]:
+        (r.i if isinstance(v, int) else r.s)(f"{a}.1.{col}.0", v)
+    # atsStatusDeviceStatus (P.8.5.1): comm 2, source A (1), fully redundant (2),
+    # current OK (2), supplies OK (2), switch ok, front panel unlocked, sources ok, in sync,
+    # output ok, hardware ok, supplies ok, fuses closed. No 5V supply (AP77xx only).
+    st = f"{a}.5.1"
+    for col, v in [(1, 2), (2, 1), (3, 2), (4, 2), (6, 2), (7, 2), (8, 2), (9, 2), (10, 2),
+                   (11, 2), (12, 2), (13, 2), (14, 1), (15, 2), (16, 2), (17, 2), (18, 2),
+                   (19, 2), (20, 2), (21, 1), (22, 1)]:
+        r.i(f"{st}.{col}.0", v)
+    # atsInputTable (P.8.5.3.2.1) and atsInputPhaseTable (P.8.5.3.3.1).
+    r.i(f"{a}.5.3.1.0", 2)
+    volts = {1: 231, 2: 228}
+    freq = {1: 50, 2: 50}
+    for i in (1, 2):
+        for col, v in [(1, i), (2, 1), (3, 2), (4, freq[i]), (5, 2 if i == 1 else 3)]:
+            r.i(f"{a}.5.3.2.1.{col}.{i}", v)
+        for col, v in [(1, i), (2, 1), (3, volts[i]), (4, volts[i] + 3), (5, volts[i] - 4),
+                       (6, -1), (7, -1), (8, -1), (9, -1), (10, -1), (11, -1)]:
+            r.i(f"{a}.5.3.3.1.{col}.{i}.1", v)
+    # atsOutputTable / atsOutputPhaseTable (P.8.5.4.2.1 / .3.1): one output, phase 1.
+    r.i(f"{a}.5.4.1.0", 1)
+    for col, v in [(1, 1), (2, 1), (3, 2), (4, 50)]:
+        r.i(f"{a}.5.4.2.1.{col}.1", v)
+    out_cur10, out_v = 74, 231
+    va = round(out_cur10 / 10 * out_v)
+    for col, v in [(1, 1), (2, 1), (3, out_v), (4, out_cur10), (5, out_cur10 + 11),
+                   (6, out_cur10 - 9), (7, va), (8, va + 250), (9, va - 200),
+                   (10, round(100 * out_cur10 / 10 / 16)), (11, 55), (12, 38),
+                   (13, va), (14, va + 250), (15, va - 200), (16, round(100 * va / 3680)),
+                   (17, 55), (18, 38)]:
+        r.i(f"{a}.5.4.3.1.{col}.1.1", v)
+    # atsOutputBankTable (P.8.5.4.5.1): rows total(1), bank1(2), bank2(3) on phase 1.
+    r.i(f"{a}.5.4.4.0", 3)
+    bank_cur10 = {1: out_cur10, 2: 41, 3: out_cur10 - 41}
+    for b in (1, 2, 3):
+        c = bank_cur10[b]
+        bva = round(c / 10 * out_v)
+        r.i(f"{a}.5.4.5.1.1.{b}", b)
+        r.i(f"{a}.5.4.5.1.2.{b}", 1)
+        r.i(f"{a}.5.4.5.1.3.{b}", b)
+        r.add(f"{a}.5.4.5.1.4.{b}", 66, c)
+        for col, v in [(5, 1), (6, out_v), (7, c + 8), (8, max(c - 8, 0)), (9, bva),
+                       (10, bva + 180), (11, max(bva - 180, 0)),
+                       (12, round(100 * c / 10 / (16 if b == 1 else 10))), (13, 60), (14, 30),
+                       (15, bva), (16, bva + 180), (17, max(bva - 180, 0)),
+                       (18, round(100 * bva / (3680 if b == 1 else 2300))), (19, 60), (20, 30)]:
+            r.i(f"{a}.5.4.5.1.{col}.{b}", v)
+    return r
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     written = [
@@ -557,6 +873,10 @@ def main():
                 "NB2222001234", "5.3.1", "00:03:ea:65:43:21").write("netbotz-750"),
         eaton_ups().write("eaton-ups"),
         switch().write("switch"),
+        apc_inrow().write("apc-inrow"),
+        apc_emu().write("apc-emu"),
+        apc_rpdu2_3ph().write("apc-rpdu2-3ph"),
+        apc_ats().write("apc-ats"),
     ]
     for p in written:
         print(os.path.relpath(p, os.path.dirname(HERE)))

@@ -24,9 +24,9 @@ RUN_DIR=${DCE_LAB_DIR:-./lab-run}
 
 # Address plan: recordings from 127.0.0.2 up, then the two net-snmp agents.
 DEVICES=(apc-smartups apc-rpdu2 apc-rpdu-legacy netbotz-450 netbotz-750 eaton-ups switch
-    apc-smartups-onbattery)
-SNMPD_V3_ADDR=127.0.0.10       # v3 users and community "public"
-SNMPD_V3ONLY_ADDR=127.0.0.11   # v3 users only
+    apc-smartups-onbattery apc-rpdu2-3ph apc-ats apc-inrow apc-emu)
+SNMPD_V3_ADDR=127.0.0.14       # v3 users and community "public"
+SNMPD_V3ONLY_ADDR=127.0.0.15   # v3 users only
 
 usage() {
     sed -n '8,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'

@@ -3,7 +3,8 @@ complete -c dce-poll -s V -l version -d 'Print the version and exit'
 complete -c dce-poll -s h -l help -d 'Print this help and exit'
 complete -c dce-poll -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
 complete -c dce-poll -l log-format -d 'Log line format on stderr' -x -a 'text json'
-complete -c dce-poll -l profile -d 'Profile for targets, or for device records naming none' -x
+complete -c dce-poll -l profile -d 'Profile(s) for targets, or for device records naming none; several comma-separated (a,b)' -x
+complete -c dce-poll -l list-profiles -d 'Print every profile (what it reads, from which MIB) as records and exit'
 complete -c dce-poll -l profile-dir -d 'More profile directories (later ones win)' -r -F
 complete -c dce-poll -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
 complete -c dce-poll -l credential -d 'Credential entry for targets (default: env, or env-community for v1/v2c)' -x

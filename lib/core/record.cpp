@@ -40,8 +40,13 @@ constexpr FieldSpec device_fields[] = {
     {"model", F::string, false, "Model."},
     {"serial", F::string, false, "Serial number."},
     {"firmware", F::string, false, "Firmware version."},
-    {"class", F::string, false, "Device class.", "ups|pdu|sensor|cooling|network|unknown"},
-    {"profile", F::string, false, "Name of the device profile to poll it with."},
+    {"class", F::string, false, "Device class.",
+     "ups|pdu|ats|sensor|cooling|power|network|unknown"},
+    {"profile", F::string, false,
+     "The device's primary profile (the applying one of highest priority)."},
+    {"profiles", F::array, false,
+     "Every profile that applies, primary first, each {\"name\", \"reason\"}: the family "
+     "(sysObjectID, sysDescr) and the probed tables that answered. dce-poll reads them all."},
     {"credential", F::string, false, "NAME of the credential entry that worked, never the secret."},
     {"first_seen", F::timestamp, false, "When dce-store first stored the device (store queries)."},
     {"last_seen", F::timestamp, false, "When dce-store last stored the device (store queries)."},
@@ -138,6 +143,23 @@ constexpr FieldSpec error_fields[] = {
     {"message", F::string, true, "What went wrong, plainly."},
 };
 
+constexpr FieldSpec profile_fields[] = {
+    {"name", F::string, true, "Profile name (profiles/NAME.json)."},
+    {"description", F::string, false, "The devices it is for."},
+    {"class", F::string, false, "Device class it gives.",
+     "ups|pdu|ats|sensor|cooling|power|network|unknown"},
+    {"priority", F::integer, false, "Among applying profiles the highest names the device."},
+    {"mib", F::string, false, "MIB module(s) its metrics come from."},
+    {"family", F::array, false,
+     "sysObjectID prefixes and sysDescr regex that make a device a "
+     "candidate; empty for generic profiles."},
+    {"probe", F::array, false, "Subtrees probed: the profile applies when one answers."},
+    {"replaces", F::array, false, "Profiles it drops when it applies."},
+    {"also", F::array, false, "Profiles whose metrics are always read with it."},
+    {"metrics", F::array, false, "What it reads: {metric, unit, oid or table, index, states}."},
+    {"path", F::string, false, "File it was loaded from."},
+};
+
 constexpr RecordSpec specs[] = {
     {"device", "A device found on the network.", device_fields},
     {"reading", "One value read from a device.", reading_fields},
@@ -145,6 +167,7 @@ constexpr RecordSpec specs[] = {
     {"cert", "A TLS endpoint's certificate and protocols.", cert_fields},
     {"finding", "The verdict of one check on one target.", finding_fields},
     {"error", "One target failing; the run goes on.", error_fields},
+    {"profile", "A device profile (dce-poll --list-profiles).", profile_fields},
 };
 
 std::string_view json_type_name(FieldType t) {

@@ -116,7 +116,9 @@ struct Probe {
     const Way* way = nullptr;
     std::map<std::string, snmp::Value> values;  // by dotted OID
     bool answered = false;
-    bool v1_singles_done = false;  // v1: the extra OIDs were asked one by one
+    std::vector<snmp::Oid> probes;  // the candidate profiles' probe subtrees
+    std::set<snmp::Oid> present;    // those that answered
+    bool probes_checked = false;    // every probe request came back
     snmp::Status last_status = snmp::Status::timeout;
     std::string last_message;
 };
@@ -139,7 +141,10 @@ class Sweep {
     void request_identity(std::shared_ptr<Probe> p, const Way& way, bool minimal,
                           std::function<void(std::shared_ptr<Probe>)> next);
     void identified(std::shared_ptr<Probe> p);
-    void emit_device(const Probe& p, const snmp::Profile* profile);
+    void probe_profiles(std::shared_ptr<Probe> p);
+    void ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
+             std::shared_ptr<std::size_t> pending, std::shared_ptr<bool> all_ok);
+    void emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& matches);
     void emit_engine_only(const Probe& p);
     void finish(const Probe& p);
     void submit(snmp::Request req, snmp::Callback cb);
@@ -149,7 +154,7 @@ class Sweep {
     RecordWriter& out_;
     DiscoverSummary& sum_;
     snmp::ProfileSet profiles_;
-    std::vector<snmp::Oid> first_oids_;    // one GET: system group + what profiles need
+    std::vector<snmp::Oid> first_oids_;    // one GET: system group + generic identity
     std::vector<snmp::Oid> minimal_oids_;  // the system group alone (v1, fussy agents)
     std::vector<Way> v3_ways_, v2c_ways_, v1_ways_;
     std::size_t in_flight_ = 0;
@@ -191,9 +196,9 @@ bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
         spdlog::warn("profile: {}", e);
     if (profiles_.empty()) spdlog::warn("no device profiles found: devices get no profile");
 
-    // The first GET asks for everything identification may need, so most devices are
-    // identified in one round trip: system group, each profile's requires_oid and
-    // identity OIDs, the generic identity OIDs. Missing ones answer noSuchObject.
+    // The first GET asks for the system group and the identity any vendor may offer;
+    // missing ones answer noSuchObject. The profiles' probes and identity OIDs follow
+    // in one more round trip, once sysObjectID and sysDescr say which are candidates.
     std::set<snmp::Oid> seen;
     auto add = [&](const snmp::Oid& o) {
         if (!o.empty() && first_oids_.size() < max_oids_per_get && seen.insert(o).second)
@@ -203,13 +208,8 @@ bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
         minimal_oids_.push_back(oid_of(o));
         add(oid_of(o));
     }
-    for (const auto& o : snmp::required_oids(profiles_))
-        add(o);
     for (const auto& g : generic_identity)
         add(oid_of(g.oid));
-    for (const auto& p : profiles_.all())
-        for (const auto& [field, o] : p.identity)
-            add(o);
     return true;
 }
 
@@ -319,79 +319,118 @@ void Sweep::try_community(std::shared_ptr<Probe> p) {
     finish(*p);
 }
 
+snmp::DeviceFacts facts_of(const Probe& p) {
+    snmp::DeviceFacts facts;
+    auto get = [&](const char* o) -> const snmp::Value* {
+        auto it = p.values.find(o);
+        return it == p.values.end() || it->second.is_exception() ? nullptr : &it->second;
+    };
+    if (const auto* v = get(oid_sys_object_id)) facts.sys_object_id = text_of(*v);
+    if (const auto* v = get(oid_sys_descr)) facts.sys_descr = text_of(*v);
+    facts.probes_checked = p.probes_checked;
+    facts.present_oids.assign(p.present.begin(), p.present.end());
+    return facts;
+}
+
 void Sweep::identified(std::shared_ptr<Probe> p) {
     if (stopping_) {
         finish(*p);
         return;
     }
-    snmp::DeviceFacts facts;
-    auto get = [&](const std::string& o) -> const snmp::Value* {
-        auto it = p->values.find(o);
-        return it == p->values.end() || it->second.is_exception() ? nullptr : &it->second;
-    };
-    if (const auto* v = get(oid_sys_object_id)) facts.sys_object_id = text_of(*v);
-    if (const auto* v = get(oid_sys_descr)) facts.sys_descr = text_of(*v);
-    if (p->way->security.version == snmp::Version::v1 && !p->v1_singles_done) {
-        // SNMPv1 fails a whole GET on one missing OID, so the OIDs beyond the system
-        // group (profiles' requires_oid and identity) go one per request, at once.
-        p->v1_singles_done = true;
-        auto pending = std::make_shared<std::size_t>(first_oids_.size() - minimal_oids_.size());
-        if (*pending == 0) {
-            identified(p);
-            return;
-        }
-        for (std::size_t i = minimal_oids_.size(); i < first_oids_.size(); ++i) {
-            snmp::Request req;
-            req.target = p->endpoint;
-            req.security = p->way->security;
-            req.op = snmp::Op::get;
-            req.oids = {first_oids_[i]};
-            submit(std::move(req), [this, p, pending](const snmp::Response& r) {
-                if (r.ok())
-                    for (const auto& vb : r.varbinds)
-                        p->values[snmp::oid_to_string(vb.oid)] = vb.value;
-                if (--*pending == 0) identified(p);
-            });
-        }
-        return;
-    }
-    facts.requires_checked = true;
-    if (facts.requires_checked) {
-        for (const auto& [o, v] : p->values) {
-            snmp::Oid parsed;
-            if (!v.is_exception() && snmp::parse_oid(o, parsed))
-                facts.present_oids.push_back(parsed);
-        }
-    }
-    const snmp::Profile* profile = snmp::match_profile(profiles_, facts);
+    probe_profiles(std::move(p));
+}
 
-    // The profile's identity OIDs not asked for in the first GET (more profiles than
-    // one request holds, or v1): one more GET, then the record.
-    std::vector<snmp::Oid> missing;
-    if (profile) {
-        for (const auto& [field, o] : profile->identity)
-            if (!p->values.count(snmp::oid_to_string(o))) missing.push_back(o);
-    }
-    if (missing.empty()) {
-        emit_device(*p, profile);
+// The second round trip: a GETNEXT on each candidate profile's probe subtrees (a table
+// answers when the next OID is still inside it) and a GET of their identity OIDs, in
+// PDUs of a few dozen varbinds sent at once. Agents answer what their firmware has, so
+// no single scalar decides; a probe round that times out leaves the family to decide.
+void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
+    auto facts = facts_of(*p);
+    auto candidates = snmp::candidate_profiles(profiles_, facts);
+    p->probes = snmp::probe_oids(candidates);
+    std::vector<snmp::Oid> identity;
+    for (const auto* c : candidates)
+        for (const auto& [field, o] : c->identity)
+            if (!p->values.count(snmp::oid_to_string(o)) &&
+                std::find(identity.begin(), identity.end(), o) == identity.end())
+                identity.push_back(o);
+    constexpr std::size_t probes_per_pdu = 24;
+    auto pending = std::make_shared<std::size_t>(0);
+    auto all_ok = std::make_shared<bool>(true);
+    std::vector<std::pair<snmp::Op, std::vector<snmp::Oid>>> batches;
+    for (std::size_t i = 0; i < p->probes.size(); i += probes_per_pdu)
+        batches.push_back({snmp::Op::get_next,
+                           {p->probes.begin() + static_cast<long>(i),
+                            p->probes.begin() + static_cast<long>(std::min(p->probes.size(),
+                                                                           i + probes_per_pdu))}});
+    for (std::size_t i = 0; i < identity.size(); i += max_oids_per_get)
+        batches.push_back({snmp::Op::get,
+                           {identity.begin() + static_cast<long>(i),
+                            identity.begin() + static_cast<long>(std::min(identity.size(),
+                                                                          i + max_oids_per_get))}});
+    spdlog::debug("{}: {} candidate profile(s), {} probe(s), {} identity OID(s)",
+                  p->endpoint.to_string(), candidates.size(), p->probes.size(), identity.size());
+    if (batches.empty()) {
+        auto matches = snmp::match_profiles(profiles_, facts);
+        emit_device(*p, matches);
         finish(*p);
         return;
     }
+    *pending = batches.size();
+    for (auto& [op, oids] : batches)
+        ask(p, op, std::move(oids), pending, all_ok);
+}
+
+void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
+                std::shared_ptr<std::size_t> pending, std::shared_ptr<bool> all_ok) {
     snmp::Request req;
     req.target = p->endpoint;
     req.security = p->way->security;
-    req.op = snmp::Op::get;
-    req.oids = std::move(missing);
-    submit(std::move(req), [this, p, profile](const snmp::Response& r) {
-        if (r.ok())
-            for (const auto& vb : r.varbinds)
-                p->values[snmp::oid_to_string(vb.oid)] = vb.value;
-        emit_device(*p, profile);
+    req.op = op;
+    req.oids = oids;
+    submit(std::move(req), [this, p, op, oids, pending, all_ok](const snmp::Response& r) {
+        if (r.ok()) {
+            for (std::size_t i = 0; i < r.varbinds.size() && i < oids.size(); ++i) {
+                const auto& vb = r.varbinds[i];
+                if (op == snmp::Op::get) {
+                    p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+                } else if (!vb.value.is_exception() && snmp::oid_starts_with(vb.oid, oids[i]) &&
+                           vb.oid.size() > oids[i].size()) {
+                    p->present.insert(oids[i]);
+                }
+            }
+        } else if (r.status == snmp::Status::agent_error && r.error_status == 2 &&
+                   r.error_index >= 1 && static_cast<std::size_t>(r.error_index) <= oids.size()) {
+            // SNMPv1 noSuchName fails the whole PDU (a GET of a missing OID, a GETNEXT
+            // past the last one): that one has nothing, ask again for the rest.
+            auto rest = oids;
+            rest.erase(rest.begin() + (r.error_index - 1));
+            if (!rest.empty()) {
+                ++*pending;
+                ask(p, op, std::move(rest), pending, all_ok);
+            }
+        } else {
+            if (op == snmp::Op::get_next) *all_ok = false;
+            spdlog::debug("{}: probe request failed: {} {}", p->endpoint.to_string(),
+                          snmp::to_string(r.status), r.message);
+        }
+        if (--*pending > 0) return;
+        if (stopping_) {
+            finish(*p);
+            return;
+        }
+        p->probes_checked = *all_ok;
+        auto facts = facts_of(*p);
+        auto matches = snmp::match_profiles(profiles_, facts);
+        for (const auto& m : matches)
+            spdlog::debug("{}: profile {}: {}", p->endpoint.to_string(), m.profile->name, m.reason);
+        emit_device(*p, matches);
         finish(*p);
     });
 }
 
-void Sweep::emit_device(const Probe& p, const snmp::Profile* profile) {
+void Sweep::emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& matches) {
+    const snmp::Profile* profile = matches.empty() ? nullptr : matches.front().profile;
     auto value = [&](const std::string& o) -> std::string {
         auto it = p.values.find(o);
         return it == p.values.end() || it->second.is_exception() ? std::string{}
@@ -414,8 +453,9 @@ void Sweep::emit_device(const Probe& p, const snmp::Profile* profile) {
         if (f == "serial") id.serial = v;
         if (f == "firmware") id.firmware = v;
     }
-    if (profile) {
-        for (const auto& [field, o] : profile->identity) {
+    // Identity from every applying profile, the primary's last so it wins.
+    for (auto m = matches.rbegin(); m != matches.rend(); ++m) {
+        for (const auto& [field, o] : m->profile->identity) {
             std::string v = value(snmp::oid_to_string(o));
             if (v.empty()) continue;
             if (field == "model")
@@ -470,7 +510,13 @@ void Sweep::emit_device(const Probe& p, const snmp::Profile* profile) {
         r["card"] = card;
     }
     r["class"] = device_class;
-    if (profile) r["profile"] = profile->name;
+    if (profile) {
+        r["profile"] = profile->name;
+        Json list = Json::array();
+        for (const auto& m : matches)
+            list.push_back(Json{{"name", m.profile->name}, {"reason", m.reason}});
+        r["profiles"] = list;
+    }
     r["credential"] = p.way->name;
     out_.write(r);
     ++sum_.devices;

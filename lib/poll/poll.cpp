@@ -176,7 +176,8 @@ void append_reading_json(std::string& out, const Reading& r, const std::string& 
 namespace {
 
 struct Device {
-    std::string id, profile, credential_name;
+    std::string id, credential_name;
+    std::vector<std::string> profiles;
     Endpoint endpoint;
     Security security;
     std::vector<const MetricDef*> metrics;
@@ -277,8 +278,8 @@ class Poller {
         auto st = engine_.stats();
         spdlog::info(
             "{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), "
-            "{:.2f} s",
-            devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, secs);
+            "{} metric(s) absent (not answered by the agent), {:.2f} s",
+            devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, absent_, secs);
         return failed_ ? exit_runtime : exit_ok;
     }
 
@@ -297,6 +298,8 @@ class Poller {
                 cols.insert(oid_to_string(m.table));
                 for (const auto& [name, col] : m.label_columns)
                     cols.insert(oid_to_string(col));
+                if (!m.where_column.empty()) cols.insert(oid_to_string(m.where_column));
+                if (!m.decimals_column.empty()) cols.insert(oid_to_string(m.decimals_column));
             } else {
                 p->level[i] = 0;
                 scalars.push_back(m.oid);
@@ -424,6 +427,80 @@ class Poller {
         if (--p->outstanding == 0) finish(p);
     }
 
+    // The row of `column` with index `suffix`; `hint` is the row's position in the
+    // metric's own column, where it usually is (columns of one table walk in step).
+    static const VarBind* row_of(const DevicePoll& p, const Oid& column, const Oid& suffix,
+                                 std::size_t hint) {
+        auto col = p.columns.find(oid_to_string(column));
+        if (col == p.columns.end()) return nullptr;
+        Oid want = column;
+        want.insert(want.end(), suffix.begin(), suffix.end());
+        const auto& rows = col->second;
+        if (hint < rows.size() && rows[hint].oid == want) return &rows[hint];
+        for (const auto& vb : rows)
+            if (vb.oid == want) return &vb;
+        return nullptr;
+    }
+
+    static std::optional<std::int64_t> integer_of(const Value& v) {
+        if (v.type == ValueType::integer) return v.i;
+        if (v.is_numeric()) return static_cast<std::int64_t>(v.u);
+        if (auto n = v.number(); n && std::floor(*n) == *n) return static_cast<std::int64_t>(*n);
+        return std::nullopt;
+    }
+
+    void table_readings(const DevicePoll& p, const MetricDef& m, std::vector<Reading>& out) {
+        const Device& d = *p.dev;
+        auto col = p.columns.find(oid_to_string(m.table));
+        if (col == p.columns.end()) return;
+        for (std::size_t k = 0; k < col->second.size(); ++k) {
+            const VarBind& vb = col->second[k];
+            Oid suffix(vb.oid.begin() + static_cast<long>(m.table.size()), vb.oid.end());
+            if (m.has_where()) {
+                std::optional<std::int64_t> key;
+                if (m.where_arc > 0) {
+                    if (static_cast<std::size_t>(m.where_arc) <= suffix.size())
+                        key = static_cast<std::int64_t>(suffix[m.where_arc - 1]);
+                } else if (const VarBind* w = row_of(p, m.where_column, suffix, k)) {
+                    key = integer_of(w->value);
+                }
+                if (!key ||
+                    std::find(m.where_in.begin(), m.where_in.end(), *key) == m.where_in.end())
+                    continue;
+            }
+            double scale = m.scale;
+            if (!m.decimals_column.empty()) {
+                const VarBind* dc = row_of(p, m.decimals_column, suffix, k);
+                auto digits = dc ? integer_of(dc->value) : std::nullopt;
+                // A row whose precision is unknown or absurd is skipped, not guessed.
+                if (!digits || *digits < 0 || *digits > 9) continue;
+                scale *= std::pow(10.0, -static_cast<double>(*digits));
+            }
+            Reading r;
+            if (!convert_value(m, scale, vb.value, r.value, r.raw)) continue;
+            r.device = d.id;
+            r.metric = m.metric;
+            r.unit = m.unit;
+            r.source = oid_to_string(vb.oid);
+            r.snmp_type = std::string(to_string(vb.value.type));
+            if (m.index.size() == suffix.size()) {
+                for (std::size_t a = 0; a < suffix.size(); ++a)
+                    r.labels[m.index[a]] = std::to_string(suffix[a]);
+            } else {
+                r.labels[m.index.empty() ? "index" : m.index.front()] = oid_to_string(suffix);
+            }
+            for (const auto& [k2, v] : m.labels)
+                r.labels[k2] = v;
+            for (const auto& [name, lc] : m.label_columns) {
+                const VarBind* l = row_of(p, lc, suffix, k);
+                if (!l) continue;
+                Json lv = to_json(l->value);
+                r.labels[name] = lv.is_string() ? lv.get<std::string>() : lv.dump();
+            }
+            out.push_back(std::move(r));
+        }
+    }
+
     void finish(const std::shared_ptr<DevicePoll>& p) {
         Device& d = *p->dev;
         d.busy = false;
@@ -431,53 +508,27 @@ class Poller {
         std::vector<Reading> readings;
         for (std::size_t i = 0; i < d.metrics.size(); ++i) {
             const MetricDef& m = *d.metrics[i];
+            std::size_t before = readings.size();
             if (!m.is_table()) {
                 int lvl = p->level.count(i) ? p->level[i] : 0;
                 const Oid& o = lvl == 0 ? m.oid : m.fallback[lvl - 1].oid;
                 double scale = lvl == 0 ? m.scale : m.fallback[lvl - 1].scale;
                 auto it = p->scalars.find(oid_to_string(o));
-                if (it == p->scalars.end()) continue;
                 Reading r;
-                if (!convert_value(m, scale, it->second, r.value, r.raw)) continue;
-                r.device = d.id;
-                r.metric = m.metric;
-                r.unit = m.unit;
-                r.source = oid_to_string(o);
-                r.snmp_type = std::string(to_string(it->second.type));
-                readings.push_back(std::move(r));
-                continue;
-            }
-            auto col = p->columns.find(oid_to_string(m.table));
-            if (col == p->columns.end()) continue;
-            for (const auto& vb : col->second) {
-                Oid suffix(vb.oid.begin() + static_cast<long>(m.table.size()), vb.oid.end());
-                Reading r;
-                if (!convert_value(m, m.scale, vb.value, r.value, r.raw)) continue;
-                r.device = d.id;
-                r.metric = m.metric;
-                r.unit = m.unit;
-                r.source = oid_to_string(vb.oid);
-                r.snmp_type = std::string(to_string(vb.value.type));
-                if (m.index.size() == suffix.size()) {
-                    for (std::size_t k = 0; k < suffix.size(); ++k)
-                        r.labels[m.index[k]] = std::to_string(suffix[k]);
-                } else {
-                    r.labels[m.index.empty() ? "index" : m.index.front()] = oid_to_string(suffix);
+                if (it != p->scalars.end() && convert_value(m, scale, it->second, r.value, r.raw)) {
+                    r.device = d.id;
+                    r.metric = m.metric;
+                    r.unit = m.unit;
+                    r.source = oid_to_string(o);
+                    r.snmp_type = std::string(to_string(it->second.type));
+                    for (const auto& [k, v] : m.labels)
+                        r.labels[k] = v;
+                    readings.push_back(std::move(r));
                 }
-                for (const auto& [name, lc] : m.label_columns) {
-                    auto lcol = p->columns.find(oid_to_string(lc));
-                    if (lcol == p->columns.end()) continue;
-                    Oid want = lc;
-                    want.insert(want.end(), suffix.begin(), suffix.end());
-                    for (const auto& lvb : lcol->second)
-                        if (lvb.oid == want) {
-                            Json lv = to_json(lvb.value);
-                            r.labels[name] = lv.is_string() ? lv.get<std::string>() : lv.dump();
-                            break;
-                        }
-                }
-                readings.push_back(std::move(r));
+            } else {
+                table_readings(*p, m, readings);
             }
+            if (readings.size() == before) ++absent_;
         }
         readings_ += readings.size();
         emit(readings);
@@ -539,7 +590,52 @@ class Poller {
     std::size_t busy_ = 0;
     std::vector<Reading> pending_;
     std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
+    std::uint64_t absent_ = 0;  // metric polls the agent had nothing for
 };
+
+std::vector<std::string> split_names(const std::string& list) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        auto comma = list.find(',', pos);
+        std::string name =
+            list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (!name.empty()) out.push_back(name);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return out;
+}
+
+// A device record's profiles: `profiles` (every applying one, as dce-discover writes
+// it), else `profile`, else --profile.
+std::vector<std::string> profiles_of_record(const Json& r, const std::string& fallback) {
+    std::vector<std::string> out;
+    if (auto it = r.find("profiles"); it != r.end() && it->is_array())
+        for (const auto& e : *it) {
+            if (e.is_string())
+                out.push_back(e.get<std::string>());
+            else if (e.is_object() && e.contains("name") && e["name"].is_string())
+                out.push_back(e["name"].get<std::string>());
+        }
+    if (out.empty()) {
+        if (auto it = r.find("profile"); it != r.end() && it->is_string())
+            out.push_back(it->get<std::string>());
+    }
+    if (out.empty()) out = split_names(fallback);
+    return out;
+}
+
+std::string profile_names(const ProfileSet& set) {
+    std::vector<std::string> names;
+    for (const auto& p : set.all())
+        names.push_back(p.name);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
 
 bool parse_version(const std::string& s, Version& v) {
     if (s == "v1" || s == "1")
@@ -565,6 +661,17 @@ int run_poll(const PollOptions& opts) {
     for (const auto& e : perrors)
         spdlog::error("profile {}", e);
     if (!perrors.empty()) return exit_usage;
+    if (opts.list_profiles) {
+        RecordWriter out(1);
+        std::vector<const Profile*> sorted;
+        for (const auto& p : profiles.all())
+            sorted.push_back(&p);
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const Profile* a, const Profile* b) { return a->name < b->name; });
+        for (const auto* p : sorted)
+            out.write(profile_record(*p));
+        return exit_ok;
+    }
 
     CredentialStore creds;
     std::string error;
@@ -588,12 +695,12 @@ int run_poll(const PollOptions& opts) {
 
     auto make_device = [&](Device& d, const std::string& cred_name,
                            std::optional<Version> rec_version, std::string& why) -> bool {
-        const Profile* p = profiles.find(d.profile);
-        if (!p) {
-            why = "unknown profile '" + d.profile + "'";
-            return false;
-        }
-        d.metrics = profiles.metrics_of(d.profile);
+        for (const auto& name : d.profiles)
+            if (!profiles.find(name)) {
+                why = "unknown profile '" + name + "' (known: " + profile_names(profiles) + ")";
+                return false;
+            }
+        d.metrics = profiles.metrics_of(d.profiles);
         Version v = has_forced ? forced : rec_version.value_or(Version::v3);
         std::string name = cred_name;
         if (name.empty()) name = v == Version::v3 ? "env" : "env-community";
@@ -629,7 +736,7 @@ int run_poll(const PollOptions& opts) {
             Device d;
             d.endpoint = {t.host, t.port.value_or(161)};
             d.id = "snmp://" + d.endpoint.to_string();
-            d.profile = opts.profile;
+            d.profiles = split_names(opts.profile);
             std::string why;
             if (!make_device(d, opts.credential, std::nullopt, why)) {
                 spdlog::error("{}", why);
@@ -651,8 +758,8 @@ int run_poll(const PollOptions& opts) {
             Device d;
             d.id = r.value("id", "");
             d.endpoint = {r.value("target", ""), static_cast<std::uint16_t>(r.value("port", 161))};
-            d.profile = r.value("profile", opts.profile);
-            if (d.profile.empty()) {
+            d.profiles = profiles_of_record(r, opts.profile);
+            if (d.profiles.empty()) {
                 ++skipped;
                 spdlog::warn("{}: device record names no profile; skipped", d.id);
                 continue;

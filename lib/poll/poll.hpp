@@ -16,8 +16,9 @@ namespace dce::poll {
 
 struct PollOptions {
     std::vector<std::string> targets;  ///< empty: read device records on stdin
-    std::string profile;               ///< for targets (device records name their own)
-    std::string credential;            ///< credentials entry for targets
+    std::string profile;         ///< for targets (device records name their own); "a,b" for several
+    bool list_profiles = false;  ///< print the profiles as `profile` records and exit
+    std::string credential;      ///< credentials entry for targets
     std::string credentials_path;
     std::string snmp_version;  ///< "", v1, v2c, v3 (v1/v2c only when asked)
     std::vector<std::string> profile_dirs;

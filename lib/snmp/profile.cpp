@@ -11,11 +11,34 @@ namespace dce::snmp {
 namespace {
 
 const std::set<std::string> known_units = {
-    "percent", "volt",   "ampere",      "watt",  "kilowatt", "kilowatt_hour",  "celsius",
-    "hertz",   "second", "volt_ampere", "octet", "count",    "bit_per_second", "",
+    "percent",
+    "volt",
+    "ampere",
+    "watt",
+    "kilowatt",
+    "kilowatt_hour",
+    "watt_hour",
+    "volt_ampere",
+    "kilovolt_ampere",
+    "volt_ampere_reactive",
+    "celsius",
+    "fahrenheit",
+    "hertz",
+    "second",
+    "ratio",
+    "rpm",
+    "pascal",
+    "cubic_meter_per_hour",
+    "cubic_foot_per_minute",
+    "liter_per_second",
+    "liter_per_minute",
+    "octet",
+    "count",
+    "bit_per_second",
+    "",
 };
-const std::set<std::string> known_classes = {"ups",     "pdu",     "sensor",
-                                             "cooling", "network", "unknown"};
+const std::set<std::string> known_classes = {"ups",     "pdu",   "ats",     "sensor",
+                                             "cooling", "power", "network", "unknown"};
 
 struct Ctx {
     const std::string& origin;
@@ -65,7 +88,7 @@ void parse_metric(Ctx& c, const Json& m, const std::string& path, MetricDef& out
     }
     check_keys(c, m, path,
                {"metric", "unit", "help", "oid", "table", "index", "label_columns", "scale",
-                "fallback", "states", "invalid"});
+                "fallback", "states", "invalid", "labels", "where", "decimals_column"});
     if (!m.contains("metric") || !m["metric"].is_string() ||
         m["metric"].get<std::string>().empty()) {
         c.error(path + ".metric", "missing or not a string");
@@ -168,6 +191,50 @@ void parse_metric(Ctx& c, const Json& m, const std::string& path, MetricDef& out
                     out.invalid.push_back(m["invalid"][i].get<std::int64_t>());
             }
     }
+    if (m.contains("labels")) {
+        if (!m["labels"].is_object())
+            c.error(path + ".labels", "must be an object name -> text");
+        else
+            for (auto it = m["labels"].begin(); it != m["labels"].end(); ++it) {
+                if (!it.value().is_string())
+                    c.error(path + ".labels." + it.key(), "must be a string");
+                else
+                    out.labels[it.key()] = it.value().get<std::string>();
+            }
+    }
+    if (m.contains("where")) {
+        const Json& w = m["where"];
+        std::string wp = path + ".where";
+        if (!w.is_object()) {
+            c.error(wp, "must be an object with 'index_arc' or 'column', and 'in'");
+        } else {
+            check_keys(c, w, wp, {"index_arc", "column", "in"});
+            if (w.contains("index_arc") == w.contains("column"))
+                c.error(wp, "needs exactly one of 'index_arc' or 'column'");
+            if (w.contains("index_arc")) {
+                if (!w["index_arc"].is_number_integer() || w["index_arc"].get<int>() < 1 ||
+                    w["index_arc"].get<int>() > 128)
+                    c.error(wp + ".index_arc", "must be an integer from 1 (the first arc)");
+                else
+                    out.where_arc = w["index_arc"].get<int>();
+            }
+            if (w.contains("column")) get_oid(c, w["column"], wp + ".column", out.where_column);
+            if (!w.contains("in") || !w["in"].is_array() || w["in"].empty())
+                c.error(wp + ".in", "must be a non-empty array of integers");
+            else
+                for (std::size_t i = 0; i < w["in"].size(); ++i) {
+                    if (!w["in"][i].is_number_integer())
+                        c.error(wp + ".in[" + std::to_string(i) + "]", "must be an integer");
+                    else
+                        out.where_in.push_back(w["in"][i].get<std::int64_t>());
+                }
+        }
+        if (has_oid) c.error(wp, "only a table metric has rows to filter");
+    }
+    if (m.contains("decimals_column")) {
+        get_oid(c, m["decimals_column"], path + ".decimals_column", out.decimals_column);
+        if (has_oid) c.error(path + ".decimals_column", "only a table metric has rows");
+    }
 }
 
 }  // namespace
@@ -182,9 +249,9 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
         c.error("$", "a profile is a JSON object");
         return false;
     }
-    check_keys(
-        c, doc, "$",
-        {"profile", "description", "class", "priority", "match", "identity", "metrics", "also"});
+    check_keys(c, doc, "$",
+               {"profile", "description", "class", "priority", "match", "identity", "metrics",
+                "also", "replaces", "mib", "last_resort"});
     if (!doc.contains("profile") || !doc["profile"].is_string() ||
         doc["profile"].get<std::string>().empty())
         c.error("$.profile", "missing or not a string");
@@ -192,6 +259,18 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
         out.name = doc["profile"].get<std::string>();
     if (doc.contains("description") && doc["description"].is_string())
         out.description = doc["description"].get<std::string>();
+    if (doc.contains("last_resort")) {
+        if (doc["last_resort"].is_boolean())
+            out.last_resort = doc["last_resort"].get<bool>();
+        else
+            c.error("$.last_resort", "must be true or false");
+    }
+    if (doc.contains("mib")) {
+        if (doc["mib"].is_string())
+            out.mib = doc["mib"].get<std::string>();
+        else
+            c.error("$.mib", "must be a string (the MIB module names)");
+    }
     out.device_class = "unknown";
     if (doc.contains("class")) {
         if (!doc["class"].is_string() || !known_classes.count(doc["class"].get<std::string>()))
@@ -211,7 +290,7 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
             c.error("$.match", "must be an object");
         else {
             check_keys(c, m, "$.match",
-                       {"sys_object_id_prefix", "sys_descr_regex", "requires_oid"});
+                       {"sys_object_id_prefix", "sys_descr_regex", "requires_oid", "probe"});
             if (m.contains("sys_object_id_prefix")) {
                 const Json& p = m["sys_object_id_prefix"];
                 if (p.is_string()) {
@@ -247,6 +326,17 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
                 Oid o;
                 if (get_oid(c, m["requires_oid"], "$.match.requires_oid", o)) out.requires_oid = o;
             }
+            if (m.contains("probe")) {
+                const Json& p = m["probe"];
+                if (!p.is_array() || p.empty())
+                    c.error("$.match.probe", "must be a non-empty array of subtree OIDs");
+                else
+                    for (std::size_t i = 0; i < p.size(); ++i) {
+                        Oid o;
+                        if (get_oid(c, p[i], "$.match.probe[" + std::to_string(i) + "]", o))
+                            out.probes.push_back(o);
+                    }
+            }
         }
     }
     if (doc.contains("identity")) {
@@ -258,15 +348,17 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
                 if (get_oid(c, it.value(), "$.identity." + it.key(), o)) out.identity[it.key()] = o;
             }
     }
-    if (doc.contains("also")) {
-        if (!doc["also"].is_array())
-            c.error("$.also", "must be an array of profile names");
+    for (auto [key, list] : {std::pair{"replaces", &out.replaces}, std::pair{"also", &out.also}}) {
+        if (!doc.contains(key)) continue;
+        std::string path = std::string("$.") + key;
+        if (!doc[key].is_array())
+            c.error(path, "must be an array of profile names");
         else
-            for (const auto& a : doc["also"]) {
+            for (const auto& a : doc[key]) {
                 if (a.is_string())
-                    out.also.push_back(a.get<std::string>());
+                    list->push_back(a.get<std::string>());
                 else
-                    c.error("$.also", "must hold strings");
+                    c.error(path, "must hold strings");
             }
     }
     if (!doc.contains("metrics") || !doc["metrics"].is_array()) {
@@ -340,9 +432,13 @@ const Profile* ProfileSet::find(std::string_view name) const {
 }
 
 std::vector<const MetricDef*> ProfileSet::metrics_of(std::string_view name) const {
+    return metrics_of(std::vector<std::string>{std::string(name)});
+}
+
+std::vector<const MetricDef*> ProfileSet::metrics_of(const std::vector<std::string>& names) const {
     std::vector<const MetricDef*> out;
     std::set<std::string> visited, metric_names;
-    std::vector<std::string> todo{std::string(name)};
+    std::vector<std::string> todo = names;
     while (!todo.empty()) {
         std::string n = todo.front();
         todo.erase(todo.begin());
@@ -353,7 +449,15 @@ std::vector<const MetricDef*> ProfileSet::metrics_of(std::string_view name) cons
             // The first profile naming a metric wins, so a specific profile overrides
             // what its `also` profile says about the same metric and labels.
             if (metric_names
-                    .insert(m.metric + "\x1f" + oid_to_string(m.is_table() ? m.table : m.oid))
+                    .insert(m.metric + "\x1f" + oid_to_string(m.is_table() ? m.table : m.oid) +
+                            "\x1f" + oid_to_string(m.where_column) + "\x1f" +
+                            std::to_string(m.where_arc) + "\x1f" +
+                            [&] {
+                                std::string w;
+                                for (auto v : m.where_in)
+                                    w += std::to_string(v) + ",";
+                                return w;
+                            }())
                     .second)
                 out.push_back(&m);
         for (const auto& a : p->also)
@@ -392,40 +496,142 @@ ProfileSet load_profiles(const std::vector<std::string>& extra, std::vector<std:
     return set;
 }
 
-std::vector<Oid> required_oids(const ProfileSet& set) {
-    std::vector<Oid> out;
-    for (const auto& p : set.all())
-        if (p.requires_oid && std::find(out.begin(), out.end(), *p.requires_oid) == out.end())
-            out.push_back(*p.requires_oid);
+namespace {
+
+bool answered(const DeviceFacts& facts, const Oid& o) {
+    return std::find(facts.present_oids.begin(), facts.present_oids.end(), o) !=
+           facts.present_oids.end();
+}
+
+}  // namespace
+
+Json profile_record(const Profile& p) {
+    Json r = new_record("profile");
+    r["name"] = p.name;
+    if (!p.description.empty()) r["description"] = p.description;
+    r["class"] = p.device_class;
+    r["priority"] = p.priority;
+    if (!p.mib.empty()) r["mib"] = p.mib;
+    Json family = Json::array();
+    for (const auto& o : p.sys_object_id_prefix)
+        family.push_back("sysObjectID " + oid_to_string(o));
+    if (p.sys_descr_re) family.push_back("sysDescr /" + p.sys_descr_regex + "/");
+    r["family"] = family;
+    Json probes = Json::array();
+    for (const auto& o : p.probes)
+        probes.push_back(oid_to_string(o));
+    if (p.requires_oid) probes.push_back(oid_to_string(*p.requires_oid));
+    r["probe"] = probes;
+    if (!p.replaces.empty()) r["replaces"] = p.replaces;
+    Json metrics = Json::array();
+    for (const auto& m : p.metrics) {
+        Json j = Json::object();
+        j["metric"] = m.metric;
+        if (!m.unit.empty()) j["unit"] = m.unit;
+        if (m.is_table()) {
+            j["table"] = oid_to_string(m.table);
+            if (!m.index.empty()) j["index"] = m.index;
+        } else {
+            j["oid"] = oid_to_string(m.oid);
+        }
+        if (m.scale != 1.0) j["scale"] = m.scale;
+        if (!m.states.empty()) {
+            Json st = Json::object();
+            for (const auto& [k, v] : m.states)
+                st[std::to_string(k)] = v;
+            j["states"] = st;
+        }
+        if (!m.labels.empty()) j["labels"] = m.labels;
+        metrics.push_back(std::move(j));
+    }
+    r["metrics"] = metrics;
+    if (!p.also.empty()) r["also"] = p.also;
+    r["path"] = p.path;
+    return r;
+}
+
+std::string family_reason(const Profile& p, const DeviceFacts& facts) {
+    if (p.generic()) return "any agent";
+    Oid o;
+    if (!p.sys_object_id_prefix.empty() && parse_oid(facts.sys_object_id, o))
+        for (const auto& pre : p.sys_object_id_prefix)
+            if (oid_starts_with(o, pre)) return "sysObjectID under " + oid_to_string(pre);
+    // sysDescr is the agent's text: bound the regex's work.
+    if (p.sys_descr_re && std::regex_search(facts.sys_descr.substr(0, 1024), *p.sys_descr_re))
+        return "sysDescr matches /" + p.sys_descr_regex + "/";
+    return {};
+}
+
+std::vector<const Profile*> candidate_profiles(const ProfileSet& set, const DeviceFacts& facts) {
+    std::vector<const Profile*> out;
+    for (const auto& p : set.all()) {
+        // A profile with neither match keys nor probes is only ever used by name.
+        if (p.generic() && p.probes.empty() && !p.requires_oid) continue;
+        if (!family_reason(p, facts).empty()) out.push_back(&p);
+    }
     return out;
 }
 
-bool profile_matches(const Profile& p, const DeviceFacts& facts) {
-    if (p.sys_object_id_prefix.empty() && !p.sys_descr_re && !p.requires_oid) return false;
-    if (!p.sys_object_id_prefix.empty()) {
-        Oid o;
-        if (!parse_oid(facts.sys_object_id, o)) return false;
-        bool any = std::any_of(p.sys_object_id_prefix.begin(), p.sys_object_id_prefix.end(),
-                               [&](const Oid& pre) { return oid_starts_with(o, pre); });
-        if (!any) return false;
+std::vector<Oid> probe_oids(const std::vector<const Profile*>& profiles) {
+    std::vector<Oid> out;
+    auto add = [&](const Oid& o) {
+        if (std::find(out.begin(), out.end(), o) == out.end()) out.push_back(o);
+    };
+    for (const auto* p : profiles) {
+        for (const auto& o : p->probes)
+            add(o);
+        if (p->requires_oid) add(*p->requires_oid);
     }
-    if (p.sys_descr_re && !std::regex_search(facts.sys_descr, *p.sys_descr_re)) return false;
-    if (p.requires_oid && facts.requires_checked &&
-        std::find(facts.present_oids.begin(), facts.present_oids.end(), *p.requires_oid) ==
-            facts.present_oids.end())
-        return false;
+    return out;
+}
+
+bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* reason) {
+    if (p.generic() && p.probes.empty() && !p.requires_oid) return false;
+    std::string why = family_reason(p, facts);
+    if (why.empty()) return false;
+    if (facts.probes_checked && (!p.probes.empty() || p.requires_oid)) {
+        std::vector<std::string> hits;
+        for (const auto& o : p.probes)
+            if (answered(facts, o)) hits.push_back(oid_to_string(o));
+        if (p.requires_oid && answered(facts, *p.requires_oid))
+            hits.push_back(oid_to_string(*p.requires_oid));
+        if (hits.empty()) return false;
+        why += hits.size() == 1 ? "; answers " : "; answer ";
+        for (std::size_t i = 0; i < hits.size(); ++i)
+            why += (i ? ", " : "") + hits[i];
+    }
+    if (reason) *reason = std::move(why);
     return true;
 }
 
-const Profile* match_profile(const ProfileSet& set, const DeviceFacts& facts) {
-    const Profile* best = nullptr;
+std::vector<ProfileMatch> match_profiles(const ProfileSet& set, const DeviceFacts& facts) {
+    std::vector<ProfileMatch> all;
     for (const auto& p : set.all()) {
-        if (!profile_matches(p, facts)) continue;
-        if (!best || p.priority > best->priority ||
-            (p.priority == best->priority && p.name < best->name))
-            best = &p;
+        std::string why;
+        if (profile_matches(p, facts, &why)) all.push_back({&p, std::move(why)});
     }
-    return best;
+    std::set<std::string> dropped;
+    for (const auto& m : all)
+        for (const auto& r : m.profile->replaces)
+            if (r != m.profile->name) dropped.insert(r);
+    bool any_specific = std::any_of(all.begin(), all.end(), [&](const ProfileMatch& m) {
+        return !m.profile->last_resort && !dropped.count(m.profile->name);
+    });
+    std::vector<ProfileMatch> out;
+    for (auto& m : all)
+        if (!dropped.count(m.profile->name) && !(any_specific && m.profile->last_resort))
+            out.push_back(std::move(m));
+    std::stable_sort(out.begin(), out.end(), [](const ProfileMatch& a, const ProfileMatch& b) {
+        if (a.profile->priority != b.profile->priority)
+            return a.profile->priority > b.profile->priority;
+        return a.profile->name < b.profile->name;
+    });
+    return out;
+}
+
+const Profile* match_profile(const ProfileSet& set, const DeviceFacts& facts) {
+    auto all = match_profiles(set, facts);
+    return all.empty() ? nullptr : all.front().profile;
 }
 
 }  // namespace dce::snmp

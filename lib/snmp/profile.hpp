@@ -32,7 +32,16 @@ struct MetricDef {
     std::vector<MetricSource> fallback;
     std::map<std::int64_t, std::string> states;
     std::vector<std::int64_t> invalid;
+    std::map<std::string, std::string> labels;  ///< fixed labels (e.g. a per-phase scalar)
+    /// Row filter (`where`): keep rows whose index arc `where_arc` (1-based), or whose
+    /// `where_column` in the same row, holds one of `where_in`.
+    int where_arc = 0;
+    Oid where_column;
+    std::vector<std::int64_t> where_in;
+    /// Per-row decimal digits: the value is multiplied by 10^-digits (then by scale).
+    Oid decimals_column;
     bool is_table() const { return !table.empty(); }
+    bool has_where() const { return where_arc > 0 || !where_column.empty(); }
 };
 
 struct Profile {
@@ -45,6 +54,14 @@ struct Profile {
     std::string sys_descr_regex;
     std::optional<std::regex> sys_descr_re;
     std::optional<Oid> requires_oid;
+    /// Subtrees that confirm the profile: it applies when a GETNEXT on any of them lands
+    /// inside it (requires_oid counts as one more). Empty: the family alone decides.
+    std::vector<Oid> probes;
+    std::vector<std::string> replaces;  ///< profiles dropped when this one applies
+    std::string mib;                    ///< the MIB module(s) the metrics come from
+    bool last_resort = false;           ///< applies only when no other profile does
+    /// No sysObjectID prefix and no sysDescr regex: a candidate on every device.
+    bool generic() const { return sys_object_id_prefix.empty() && !sys_descr_re; }
     // identity: field name (model, firmware, serial, ...) -> OID
     std::map<std::string, Oid> identity;
     std::vector<std::string> also;  ///< other profiles whose metrics are polled too
@@ -68,6 +85,8 @@ class ProfileSet {
     const std::vector<Profile>& all() const { return profiles_; }
     /// The metrics of `name` plus those of its `also` profiles (once each, no cycles).
     std::vector<const MetricDef*> metrics_of(std::string_view name) const;
+    /// The same over several profiles: the first naming a metric on an OID wins.
+    std::vector<const MetricDef*> metrics_of(const std::vector<std::string>& names) const;
     bool empty() const { return profiles_.empty(); }
 
   private:
@@ -81,23 +100,41 @@ std::vector<std::string> default_profile_dirs(const std::vector<std::string>& ex
 /// load_dir() over default_profile_dirs(extra).
 ProfileSet load_profiles(const std::vector<std::string>& extra, std::vector<std::string>& errors);
 
-/// What discovery knows about a device when choosing a profile.
+/// A `profile` record (dce-poll --list-profiles, docs/DEVICES.md): what the profile
+/// matches, probes and reads.
+Json profile_record(const Profile& p);
+
+/// What discovery knows about a device when choosing its profiles.
 struct DeviceFacts {
     std::string sys_object_id;  ///< numeric
     std::string sys_descr;
-    /// OIDs a profile's `requires_oid` names that answered with a value. Discovery can
-    /// GET every profile's requires_oid (see required_oids()) and fill this in; when
-    /// `requires_checked` is false, requires_oid is not a condition.
+    /// The probe subtrees (and requires_oid scalars) that answered. When
+    /// `probes_checked` is false, probes are not a condition (family alone decides).
     std::vector<Oid> present_oids;
-    bool requires_checked = false;
+    bool probes_checked = false;
 };
 
-/// Distinct requires_oid of all profiles, to GET in one request during discovery.
-std::vector<Oid> required_oids(const ProfileSet& set);
+/// Why the family of `p` holds ("sysObjectID under X", "sysDescr matches /R/",
+/// "any agent"), or empty when it does not.
+std::string family_reason(const Profile& p, const DeviceFacts& facts);
 
-/// True when every `match` key of `p` holds for `facts`.
-bool profile_matches(const Profile& p, const DeviceFacts& facts);
-/// The matching profile with the highest priority (ties: name order), or nullptr.
+/// Profiles whose family holds for the device (generic ones included): the ones to probe.
+std::vector<const Profile*> candidate_profiles(const ProfileSet& set, const DeviceFacts& facts);
+
+/// The distinct probe OIDs (probes and requires_oid) of `profiles`, in order.
+std::vector<Oid> probe_oids(const std::vector<const Profile*>& profiles);
+
+struct ProfileMatch {
+    const Profile* profile = nullptr;
+    std::string reason;  ///< plain words: the family and the probes that answered
+};
+
+/// True when the family holds and (when probes were checked) a probe answered.
+bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* reason = nullptr);
+/// Every applying profile, those named in another applying profile's `replaces`
+/// dropped; the primary (highest priority, ties by name) first, then by priority.
+std::vector<ProfileMatch> match_profiles(const ProfileSet& set, const DeviceFacts& facts);
+/// The primary of match_profiles(), or nullptr.
 const Profile* match_profile(const ProfileSet& set, const DeviceFacts& facts);
 
 }  // namespace dce::snmp

@@ -109,51 +109,185 @@ TEST_CASE("profile errors name the file, the JSON path and the problem", "[profi
     CHECK(all.find("x.json:$.match.sys_descr_regex: bad regular expression") != std::string::npos);
 }
 
-TEST_CASE("every shipped profile loads, and matching picks the right one", "[profile]") {
+namespace {
+
+Profile profile_from(const char* json) {
+    Profile p;
+    std::vector<std::string> errors;
+    bool ok = parse_profile(dce::Json::parse(json), "t.json", p, errors);
+    for (const auto& e : errors)
+        FAIL(e);
+    REQUIRE(ok);
+    return p;
+}
+
+Oid oid(const char* text) {
+    Oid o;
+    REQUIRE(parse_oid(text, o));
+    return o;
+}
+
+std::vector<std::string> names(const std::vector<ProfileMatch>& m) {
+    std::vector<std::string> out;
+    for (const auto& x : m)
+        out.push_back(x.profile->name);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("matching: family first, then the tables that answer", "[profile][match]") {
+    ProfileSet set;
+    // rPDU2 PDU: family APC, confirmed by the phase or device status table.
+    set.add(profile_from(R"({"profile":"pdu","class":"pdu","priority":50,
+        "match":{"sys_object_id_prefix":["1.3.6.1.4.1.318"],
+                 "probe":["1.3.6.1.4.1.318.1.1.26.6.3","1.3.6.1.4.1.318.1.1.26.4.3"]},
+        "metrics":[{"metric":"pdu.phase.current","table":"1.3.6.1.4.1.318.1.1.26.6.3.1.5"}]})"));
+    // Sensors that any APC device may carry.
+    set.add(profile_from(R"({"profile":"uio","class":"sensor","priority":20,
+        "match":{"sys_object_id_prefix":["1.3.6.1.4.1.318"],"probe":["1.3.6.1.4.1.318.1.1.25.1.2"]},
+        "metrics":[{"metric":"env.temperature","table":"1.3.6.1.4.1.318.1.1.25.1.2.1.6"}]})"));
+    // A generic UPS-MIB profile, replaced by the vendor's.
+    set.add(profile_from(R"({"profile":"upsmib","class":"ups","priority":10,
+        "match":{"probe":["1.3.6.1.2.1.33.1.2"]},
+        "metrics":[{"metric":"ups.battery.charge","oid":"1.3.6.1.2.1.33.1.2.4.0"}]})"));
+    set.add(profile_from(R"({"profile":"apcups","class":"ups","priority":50,"replaces":["upsmib"],
+        "match":{"sys_object_id_prefix":["1.3.6.1.4.1.318"],"probe":["1.3.6.1.4.1.318.1.1.1.2"]},
+        "metrics":[{"metric":"ups.battery.charge","oid":"1.3.6.1.4.1.318.1.1.1.2.2.1.0"}]})"));
+    set.add(profile_from(R"({"profile":"any","class":"network","priority":1,"last_resort":true,
+        "match":{"probe":["1.3.6.1.2.1.1"]},
+        "metrics":[{"metric":"system.uptime","oid":"1.3.6.1.2.1.1.3.0"}]})"));
+    // Only by name: no match keys at all.
+    set.add(profile_from(
+        R"({"profile":"byname","metrics":[{"metric":"x","oid":"1.3.6.1.2.1.1.3.0"}]})"));
+
+    SECTION("candidates come from the family; generic ones are always candidates") {
+        DeviceFacts apc{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.8"};
+        auto c = candidate_profiles(set, apc);
+        std::vector<std::string> n;
+        for (const auto* p : c)
+            n.push_back(p->name);
+        CHECK(n == std::vector<std::string>{"pdu", "uio", "upsmib", "apcups", "any"});
+        CHECK(probe_oids(c).size() == 6);
+        DeviceFacts other{.sys_object_id = "1.3.6.1.4.1.534.6.6.7"};
+        CHECK(candidate_profiles(set, other).size() == 2);  // upsmib, any
+    }
+    SECTION("an AP7900B without ident rows is a PDU because its phase table answers") {
+        DeviceFacts f{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.8",
+                      .present_oids = {oid("1.3.6.1.4.1.318.1.1.26.6.3"), oid("1.3.6.1.2.1.1")},
+                      .probes_checked = true};
+        auto m = match_profiles(set, f);
+        CHECK(names(m) == std::vector<std::string>{"pdu"});
+        CHECK(m[0].reason ==
+              "sysObjectID under 1.3.6.1.4.1.318; answers 1.3.6.1.4.1.318.1.1.26.6.3");
+    }
+    SECTION("several functions: a UPS with a universal-I/O probe gets both, UPS first") {
+        DeviceFacts f{
+            .sys_object_id = "1.3.6.1.4.1.318.1.3.27",
+            .present_oids = {oid("1.3.6.1.4.1.318.1.1.1.2"), oid("1.3.6.1.4.1.318.1.1.25.1.2"),
+                             oid("1.3.6.1.2.1.33.1.2"), oid("1.3.6.1.2.1.1")},
+            .probes_checked = true};
+        // upsmib answered too, but apcups replaces it; `any` is only a last resort.
+        CHECK(names(match_profiles(set, f)) == std::vector<std::string>{"apcups", "uio"});
+        CHECK(match_profile(set, f)->name == "apcups");
+    }
+    SECTION("another vendor's UPS gets the generic UPS-MIB profile") {
+        DeviceFacts f{.sys_object_id = "1.3.6.1.4.1.534.1",
+                      .present_oids = {oid("1.3.6.1.2.1.33.1.2"), oid("1.3.6.1.2.1.1")},
+                      .probes_checked = true};
+        CHECK(names(match_profiles(set, f)) == std::vector<std::string>{"upsmib"});
+    }
+    SECTION("an agent that answers none of the tables falls back to the last resort") {
+        DeviceFacts f{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.8",
+                      .present_oids = {oid("1.3.6.1.2.1.1")},
+                      .probes_checked = true};
+        CHECK(names(match_profiles(set, f)) == std::vector<std::string>{"any"});
+        DeviceFacts silent{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.8", .probes_checked = true};
+        CHECK(match_profiles(set, silent).empty());
+    }
+    SECTION("when the probe round got no answer, the family alone decides") {
+        DeviceFacts f{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.8", .probes_checked = false};
+        auto n = names(match_profiles(set, f));
+        CHECK(std::find(n.begin(), n.end(), "pdu") != n.end());
+        CHECK(std::find(n.begin(), n.end(), "byname") == n.end());
+    }
+    SECTION("sysDescr can make the family too") {
+        set.add(profile_from(R"({"profile":"descr","priority":5,
+            "match":{"sys_object_id_prefix":["1.3.6.1.4.1.99999"],"sys_descr_regex":"^Acme PDU",
+                     "probe":["1.3.6.1.4.1.99999.1"]},
+            "metrics":[{"metric":"x","oid":"1.3.6.1.4.1.99999.1.1.0"}]})"));
+        DeviceFacts f{.sys_object_id = "1.3.6.1.4.1.8072.3.2.10",
+                      .sys_descr = "Acme PDU 2000",
+                      .present_oids = {oid("1.3.6.1.4.1.99999.1")},
+                      .probes_checked = true};
+        auto m = match_profiles(set, f);
+        REQUIRE(!m.empty());
+        CHECK(m[0].profile->name == "descr");
+        CHECK(m[0].reason.rfind("sysDescr matches", 0) == 0);
+    }
+    SECTION("metrics of several profiles: each metric once") {
+        auto ms = set.metrics_of(std::vector<std::string>{"apcups", "uio", "apcups"});
+        CHECK(ms.size() == 2);
+    }
+}
+
+TEST_CASE("profile format: where, decimals_column, labels, probe, replaces", "[profile]") {
+    Profile p = profile_from(R"({"profile":"x","mib":"PDU2-MIB","replaces":["y"],
+        "match":{"sys_object_id_prefix":"1.3.6.1.4.1.13742","probe":["1.3.6.1.4.1.13742.6.5"]},
+        "metrics":[
+          {"metric":"pdu.inlet.voltage","unit":"volt","table":"1.3.6.1.4.1.13742.6.5.2.3.1.4",
+           "index":["pdu","inlet","sensor_type"],"where":{"index_arc":3,"in":[4]},
+           "decimals_column":"1.3.6.1.4.1.13742.6.3.3.4.1.7"},
+          {"metric":"ups.output.voltage","unit":"volt","oid":"1.3.6.1.4.1.1.0","labels":{"phase":"1"}},
+          {"metric":"env.temperature","unit":"celsius","table":"1.3.6.1.4.1.1.2.1.3",
+           "where":{"column":"1.3.6.1.4.1.1.2.1.2","in":[1,2]}}]})");
+    CHECK(p.mib == "PDU2-MIB");
+    CHECK(p.replaces == std::vector<std::string>{"y"});
+    CHECK(p.probes.size() == 1);
+    CHECK(p.metrics[0].where_arc == 3);
+    CHECK(p.metrics[0].where_in == std::vector<std::int64_t>{4});
+    CHECK(!p.metrics[0].decimals_column.empty());
+    CHECK(p.metrics[1].labels.at("phase") == "1");
+    CHECK(p.metrics[2].has_where());
+    auto rec = profile_record(p);
+    CHECK(rec["type"] == "profile");
+    CHECK(rec["mib"] == "PDU2-MIB");
+    CHECK(rec["metrics"].size() == 3);
+
+    std::vector<std::string> errors;
+    Profile bad;
+    CHECK_FALSE(parse_profile(dce::Json::parse(R"({"profile":"b","match":{"probe":[]},
+        "metrics":[{"metric":"m","oid":"1.3.6.1.2.1.1.3.0","where":{"index_arc":1,"in":[1]}},
+                   {"metric":"n","table":"1.3.6.1.2.1.2.2.1.8","where":{"index_arc":0,"column":"1.3","in":"x"}}]})"),
+                              "b.json", bad, errors));
+    std::string all;
+    for (const auto& e : errors)
+        all += e + "\n";
+    CHECK(all.find("$.match.probe: must be a non-empty array") != std::string::npos);
+    CHECK(all.find("$.metrics[0].where: only a table metric") != std::string::npos);
+    CHECK(all.find("$.metrics[1].where: needs exactly one of") != std::string::npos);
+    CHECK(all.find("$.metrics[1].where.in: must be a non-empty array") != std::string::npos);
+}
+
+TEST_CASE("every shipped profile loads and says where it comes from", "[profile]") {
     ProfileSet set;
     std::vector<std::string> errors;
     set.load_dir(std::string(DCE_TEST_SOURCE_DIR) + "/profiles", errors);
     for (const auto& e : errors)
         FAIL(e);
-    for (const char* name : {"apc-ups", "apc-pdu", "apc-pdu-legacy", "apc-env", "netbotz",
-                             "netbotz-750", "ups-mib", "mib2"})
-        CHECK(set.find(name));
-    CHECK(set.metrics_of("apc-ups").size() > set.find("apc-ups")->metrics.size());  // also: apc-env
-
-    DeviceFacts ups{.sys_object_id = "1.3.6.1.4.1.318.1.3.2.12",
-                    .sys_descr = "APC Web/SNMP Management Card (MN:AP9631)"};
-    Oid model, rpdu2, legacy, upsmib, sysoid;
-    parse_oid("1.3.6.1.4.1.318.1.1.1.1.1.1.0", model);
-    parse_oid("1.3.6.1.4.1.318.1.1.26.2.1.1.1.1", rpdu2);
-    parse_oid("1.3.6.1.4.1.318.1.1.12.1.1.0", legacy);
-    parse_oid("1.3.6.1.2.1.33.1.1.1.0", upsmib);
-    parse_oid("1.3.6.1.2.1.1.2.0", sysoid);
-    ups.requires_checked = true;
-    ups.present_oids = {model, upsmib, sysoid};
-    REQUIRE(match_profile(set, ups));
-    CHECK(match_profile(set, ups)->name == "apc-ups");
-
-    DeviceFacts pdu{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.6",
-                    .present_oids = {rpdu2, sysoid},
-                    .requires_checked = true};
-    CHECK(match_profile(set, pdu)->name == "apc-pdu");
-    DeviceFacts old{.sys_object_id = "1.3.6.1.4.1.318.1.3.4.5",
-                    .present_oids = {legacy, sysoid},
-                    .requires_checked = true};
-    CHECK(match_profile(set, old)->name == "apc-pdu-legacy");
-    DeviceFacts eaton{.sys_object_id = "1.3.6.1.4.1.534.1",
-                      .present_oids = {upsmib, sysoid},
-                      .requires_checked = true};
-    CHECK(match_profile(set, eaton)->name == "ups-mib");
-    DeviceFacts nb{.sys_object_id = "1.3.6.1.4.1.5528.100.20.10.2013",
-                   .present_oids = {sysoid},
-                   .requires_checked = true};
-    CHECK(match_profile(set, nb)->name == "netbotz");
+    CHECK(set.all().size() >= 8);
+    for (const auto& p : set.all()) {
+        INFO(p.name);
+        CHECK(!p.mib.empty());
+        // Never one scalar: profiles are confirmed by the tables that answer.
+        CHECK(!p.requires_oid);
+    }
+    // A device that answers nothing but the system group is still polled (mib2).
     DeviceFacts sw{.sys_object_id = "1.3.6.1.4.1.2636.1.1.1.2.132",
-                   .present_oids = {sysoid},
-                   .requires_checked = true};
+                   .present_oids = {oid("1.3.6.1.2.1.1")},
+                   .probes_checked = true};
+    REQUIRE(match_profile(set, sw));
     CHECK(match_profile(set, sw)->name == "mib2");
-    CHECK(required_oids(set).size() >= 5);
 }
 
 TEST_CASE("a profile directory added later overrides by name", "[profile]") {

@@ -9,10 +9,10 @@ need dce-discover snmpsimd snmpd snmpget jq
 
 lab_init "$T/lab"
 start_snmpsim apc-smartups apc-rpdu2 apc-rpdu-legacy netbotz-450 netbotz-750 eaton-ups switch \
-    apc-smartups-onbattery || skip "snmpsimd did not start"
+    apc-smartups-onbattery apc-rpdu2-3ph apc-ats apc-inrow apc-emu || skip "snmpsimd did not start"
 start_snmpd --v3-only --address 127.0.0.20 || skip "snmpd did not start"
 
-# 127.0.0.2-127.0.0.15 on snmpsim's port (8 devices, 6 silent addresses) and the snmpd
+# 127.0.0.2-127.0.0.15 on snmpsim's port (12 devices, 2 silent addresses) and the snmpd
 # on its own port, as a @file with a comment, the way an inventory is written.
 cat >"$T/targets" <<EOF2
 # lab
@@ -24,7 +24,7 @@ check_status "discover exits 0" 0 \
     dce-discover --credentials "$LAB_CREDENTIALS" --port "$SNMPSIM_PORT" --timeout 500ms \
     --no-progress "@$T/targets" >"$out" 2>"$T/stderr"
 validate_records "$out"
-jq_eq "one record per device" "$out" 'length' 9
+jq_eq "one record per device" "$out" 'length' 13
 jq_eq "all device records" "$out" '[.[].type] | unique | join(",")' device
 jq_eq "all over SNMPv3 authPriv" "$out" '[.[] | .snmp.version + "/" + .snmp.security_level] | unique | join(",")' "v3/authPriv"
 jq_eq "none insecure" "$out" '[.[] | select(.insecure == true)] | length' 0
@@ -39,6 +39,13 @@ check_eq "ups serial" "AS2111123456" "$(dev "$ups" .serial)"
 check_eq "ups firmware" "UPS 09.3 (ID18)" "$(dev "$ups" .firmware)"
 check_eq "ups class" ups "$(dev "$ups" .class)"
 check_eq "ups profile" apc-ups "$(dev "$ups" .profile)"
+# Several functions on one device: the UPS's own tables and the sensors on its card.
+check_eq "ups profiles: UPS first, then its sensors" "apc-ups,apc-iem,apc-mem,apc-uio" \
+    "$(dev "$ups" '[.profiles[].name] | .[0:1] + (.[1:] | sort) | join(",")')"
+check_contains "ups profile reason names the family" "$(dev "$ups" '.profiles[0].reason')" \
+    "sysObjectID under 1.3.6.1.4.1.318"
+check_contains "uio profile reason names the table that answered" \
+    "$(dev "$ups" '.profiles[] | select(.name=="apc-uio") | .reason')" "answer"
 check_eq "ups card model from sysDescr" AP9631 "$(dev "$ups" .card.model)"
 check_eq "ups card serial from sysDescr" ZA1234567890 "$(dev "$ups" .card.serial)"
 check_eq "ups card firmware" v6.8.2 "$(dev "$ups" .card.firmware)"
@@ -66,6 +73,23 @@ old="${LAB_ADDR[apc-rpdu-legacy]}:$SNMPSIM_PORT"
 check_eq "AP7900 model" AP7900 "$(dev "$old" .model)"
 check_eq "AP7900 class" pdu "$(dev "$old" .class)"
 check_eq "AP7900 profile" apc-pdu-legacy "$(dev "$old" .profile)"
+
+# A PDU whose rPDU2 ident table is empty (as real AP7900B/AP89xx agents): found by the
+# phase and device status tables that do answer, never by one scalar.
+pdu3="${LAB_ADDR[apc-rpdu2-3ph]}:$SNMPSIM_PORT"
+check_eq "PDU without ident rows: profile" apc-pdu "$(dev "$pdu3" .profile)"
+check_eq "PDU without ident rows: class" pdu "$(dev "$pdu3" .class)"
+check_eq "PDU without ident rows: model from the card" AP8965 "$(dev "$pdu3" .model)"
+check_eq "PDU sensors too" true "$(dev "$pdu3" '[.profiles[].name] | index("apc-pdu-sensors") != null')"
+ats="${LAB_ADDR[apc-ats]}:$SNMPSIM_PORT"
+check_eq "ATS profile" apc-ats "$(dev "$ats" .profile)"
+check_eq "ATS class" ats "$(dev "$ats" .class)"
+inrow="${LAB_ADDR[apc-inrow]}:$SNMPSIM_PORT"
+check_eq "InRow class" cooling "$(dev "$inrow" .class)"
+check_eq "InRow profiles" "apc-cooling,apc-inrow" "$(dev "$inrow" '[.profiles[].name] | sort | join(",")')"
+emu="${LAB_ADDR[apc-emu]}:$SNMPSIM_PORT"
+check_eq "EMU class" sensor "$(dev "$emu" .class)"
+check_eq "EMU profiles" "apc-ems,apc-mem" "$(dev "$emu" '[.profiles[].name] | sort | join(",")')"
 
 nb="${LAB_ADDR[netbotz-450]}:$SNMPSIM_PORT"
 check_eq "NetBotz 450 vendor" "NetBotz (APC)" "$(dev "$nb" .vendor)"
@@ -97,6 +121,6 @@ check_eq "v3-only snmpd enterprise" 8072 "$(dev "$sd" .snmp.enterprise)"
 pass=$(lab_cred lab-v3-sha auth_pass)
 check_not_contains "no passphrase in records" "$(cat "$out")" "$pass"
 check_not_contains "no passphrase on stderr" "$(cat "$T/stderr")" "$pass"
-check_contains "summary line on stderr" "$(cat "$T/stderr")" "probed 15, answered 9, devices 9"
+check_contains "summary line on stderr" "$(cat "$T/stderr")" "probed 15, answered 13, devices 13"
 
 finish

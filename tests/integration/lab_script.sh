@@ -33,17 +33,17 @@ v3() {
     snmpget -v3 -l authPriv -u "$u" -a "$1" -A "$a" -x "$2" -X "$x" -Oqv -r1 -t1 "$3:$DCE_LAB_PORT" 1.3.6.1.2.1.1.5.0
 }
 check_eq "v3 SHA-256/AES-256 on the PDU" '"pdu-lab-a1"' "$(v3 lab-v3-sha256 SHA-256 AES-256 127.0.0.3)"
-check_eq "v3 SHA-512 on the v3-only snmpd" '"snmpd-v3only-lab"' "$(v3 lab-v3-sha512 SHA-512 AES-256 127.0.0.11)"
-snmpget -v2c -c public -r0 -t0.5 127.0.0.11:$DCE_LAB_PORT 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1
+check_eq "v3 SHA-512 on the v3-only snmpd" '"snmpd-v3only-lab"' "$(v3 lab-v3-sha512 SHA-512 AES-256 127.0.0.15)"
+snmpget -v2c -c public -r0 -t0.5 127.0.0.15:$DCE_LAB_PORT 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1
 check_eq "v3-only snmpd ignores community public" 1 $?
 
 # The command start printed: every lab agent found and identified over SNMPv3.
 if command -v dce-discover >/dev/null; then
     dce-discover 127.0.0.0/28 --port "$DCE_LAB_PORT" --timeout 500ms --no-progress >"$T/lab.jsonl" 2>/dev/null
     validate_records "$T/lab.jsonl"
-    jq_eq "discover finds the 10 lab agents" "$T/lab.jsonl" '[.[] | select(.identified)] | length' 10
+    jq_eq "discover finds the 14 lab agents" "$T/lab.jsonl" '[.[] | select(.identified)] | length' 14
     jq_eq "lab profiles" "$T/lab.jsonl" '[.[].profile] | unique | join(",")' \
-        "apc-pdu,apc-pdu-legacy,apc-ups,mib2,netbotz,netbotz-750,ups-mib"
+        "apc-ats,apc-cooling,apc-ems,apc-pdu,apc-pdu-legacy,apc-ups,mib2,netbotz,netbotz-750,ups-mib"
 fi
 
 check_status "second start keeps the lab" 0 "$lab" start >/dev/null 2>&1

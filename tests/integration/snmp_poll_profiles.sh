@@ -16,27 +16,28 @@ val() {  # val FILE METRIC [jq-condition]: the value of one reading
     jq -rs --arg m "$2" "[.[] | select(.type==\"reading\" and .metric==\$m ${3:+and $3}) | .value] | .[0]" "$1"
 }
 
-poll apc-smartups apc-ups >"$T/ups.jsonl"; check_eq "apc-ups exit" 0 $?
+poll apc-smartups apc-ups,apc-uio,apc-iem,apc-mem >"$T/ups.jsonl"; check_eq "apc-ups exit" 0 $?
 validate_records "$T/ups.jsonl"
 check_eq "ups charge (high precision 1000 x 0.1)" "100" "$(val "$T/ups.jsonl" ups.battery.charge)"
 check_eq "ups battery temperature 243 x 0.1" "24.3" "$(val "$T/ups.jsonl" ups.battery.temperature)"
 check_eq "ups runtime: TimeTicks 270000 -> s" "2700" "$(val "$T/ups.jsonl" ups.battery.runtime)"
 check_eq "ups input voltage 2301 x 0.1" "230.1" "$(val "$T/ups.jsonl" ups.input.voltage)"
-check_eq "ups output status" "onLine" "$(val "$T/ups.jsonl" ups.output.status)"
-check_eq "ups replace battery" "no" "$(val "$T/ups.jsonl" ups.battery.replace)"
+check_eq "ups output source (vocabulary)" "online" "$(val "$T/ups.jsonl" ups.output.source)"
+check_eq "ups output source raw (upsBasicOutputStatus onLine)" "2" "$(jq -rs '[.[]|select(.metric=="ups.output.source")|.raw][0]' "$T/ups.jsonl")"
+check_eq "ups replace battery (MIB enum name)" "noBatteryNeedsReplacing" "$(val "$T/ups.jsonl" ups.battery.replace)"
 check_eq "ups unit" "volt" "$(jq -rs '[.[]|select(.metric=="ups.input.voltage")|.unit][0]' "$T/ups.jsonl")"
 check_eq "uio temperature label" "23" "$(val "$T/ups.jsonl" env.temperature '.labels.name=="Cold aisle"')"
 check_eq "uio -1 is no reading" "null" "$(val "$T/ups.jsonl" env.humidity '.labels.port=="2"')"
-check_eq "iem temperature" "22" "$(val "$T/ups.jsonl" env.iem.temperature)"
-check_eq "memSensors humidity" "38" "$(val "$T/ups.jsonl" env.mem.humidity)"
+check_eq "iem temperature" "22" "$(val "$T/ups.jsonl" env.temperature '.labels.probe=="1"')"
+check_eq "memSensors humidity" "38" "$(val "$T/ups.jsonl" env.humidity '.labels.module!=null')"
 
 poll apc-smartups-onbattery apc-ups >"$T/ob.jsonl"
 validate_records "$T/ob.jsonl"
-check_eq "on battery status" "onBattery" "$(val "$T/ob.jsonl" ups.output.status)"
+check_eq "on battery (vocabulary)" "battery" "$(val "$T/ob.jsonl" ups.output.source)"
 
-poll apc-rpdu2 apc-pdu >"$T/pdu.jsonl"; check_eq "apc-pdu exit" 0 $?
+poll apc-rpdu2 apc-pdu,apc-pdu-sensors >"$T/pdu.jsonl"; check_eq "apc-pdu exit" 0 $?
 validate_records "$T/pdu.jsonl"
-check_eq "pdu power 154 x 0.01 kW" "1.54" "$(val "$T/pdu.jsonl" pdu.power)"
+check_eq "pdu power 154 x 0.01 kW in W" "1540" "$(val "$T/pdu.jsonl" pdu.power)"
 check_eq "pdu energy 38441 x 0.1 kWh" "3844.1" "$(val "$T/pdu.jsonl" pdu.energy)"
 check_eq "phase current 67 x 0.1 A" "6.7" "$(val "$T/pdu.jsonl" pdu.phase.current)"
 check_eq "outlet 1 state on (rPDU2: 2 = on)" "on" "$(val "$T/pdu.jsonl" pdu.outlet.state '.labels.outlet=="1"')"
@@ -46,7 +47,7 @@ check_eq "pdu sensor temperature 268 x 0.1" "26.8" "$(val "$T/pdu.jsonl" env.tem
 
 poll apc-rpdu-legacy apc-pdu-legacy >"$T/legacy.jsonl"; check_eq "legacy exit" 0 $?
 validate_records "$T/legacy.jsonl"
-check_eq "legacy load 37 x 0.1 A" "3.7" "$(val "$T/legacy.jsonl" pdu.load.current)"
+check_eq "legacy load 37 x 0.1 A" "3.7" "$(val "$T/legacy.jsonl" pdu.phase_bank.current)"
 check_eq "legacy outlet 1 (1 = on, reverse of rPDU2)" "on" "$(val "$T/legacy.jsonl" pdu.outlet.state '.labels.outlet=="1"')"
 check_eq "legacy raw kept" "1" "$(jq -rs '[.[]|select(.metric=="pdu.outlet.state" and .labels.outlet=="1")|.raw][0]' "$T/legacy.jsonl")"
 
@@ -56,7 +57,7 @@ for nb in netbotz-450:netbotz netbotz-750:netbotz-750; do
     validate_records "$T/$rec.jsonl"
     check_eq "$rec temperature 221 x 0.1" "22.1" "$(val "$T/$rec.jsonl" env.temperature '.labels.sensor=="1063232305"')"
     check_eq "$rec humidity 453 x 0.1" "45.3" "$(val "$T/$rec.jsonl" env.humidity '.labels.sensor=="1063232306"')"
-    check_eq "$rec door" "open" "$(val "$T/$rec.jsonl" env.door '.labels.sensor=="2022220001"')"
+    check_eq "$rec door (MIB: 1 = closed)" "closed" "$(val "$T/$rec.jsonl" env.door '.labels.sensor=="2022220001"')"
     check_eq "$rec dry contact" "open" "$(val "$T/$rec.jsonl" env.dry_contact '.labels.sensor=="2011110001"')"
 done
 
@@ -64,7 +65,7 @@ poll eaton-ups ups-mib >"$T/eaton.jsonl"; check_eq "ups-mib exit" 0 $?
 validate_records "$T/eaton.jsonl"
 check_eq "ups-mib runtime minutes -> s" "3120" "$(val "$T/eaton.jsonl" ups.battery.runtime)"
 check_eq "ups-mib battery voltage 542 x 0.1" "54.2" "$(val "$T/eaton.jsonl" ups.battery.voltage)"
-check_eq "ups-mib output source" "normal" "$(val "$T/eaton.jsonl" ups.output.source)"
+check_eq "ups-mib output source (normal -> online)" "online" "$(val "$T/eaton.jsonl" ups.output.source)"
 check_eq "ups-mib output current 21 x 0.1" "2.1" "$(val "$T/eaton.jsonl" ups.output.current)"
 
 poll switch mib2 >"$T/switch.jsonl"; check_eq "mib2 exit" 0 $?
@@ -76,7 +77,7 @@ check_eq "interface name label" "ge-0/0/0" "$(jq -rs '[.[]|select(.metric=="net.
 poll apc-rpdu2 apc-pdu --format openmetrics >"$T/pdu.prom"; check_eq "openmetrics exit" 0 $?
 check_eq "openmetrics ends with # EOF" "# EOF" "$(tail -n1 "$T/pdu.prom")"
 check_contains "openmetrics TYPE" "$(cat "$T/pdu.prom")" "# TYPE dce_pdu_outlet_power gauge"
-check_contains "openmetrics sample" "$(cat "$T/pdu.prom")" "dce_pdu_power{device=\"snmp://${LAB_ADDR[apc-rpdu2]}:$SNMPSIM_PORT\",pdu=\"1\"} 1.54"
+check_contains "openmetrics sample" "$(cat "$T/pdu.prom")" "dce_pdu_power{device=\"snmp://${LAB_ADDR[apc-rpdu2]}:$SNMPSIM_PORT\",pdu=\"1\",name=\"pdu-lab-a1\"} 1540"
 check_contains "openmetrics state as label" "$(cat "$T/pdu.prom")" 'state="on"'
 bad_lines=$(grep -vcE '^(# (TYPE|HELP) [a-zA-Z_:][a-zA-Z0-9_:]* .+|# EOF|[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\} [-+0-9.eE]+(Inf|NaN)?)$' "$T/pdu.prom")
 check_eq "every openmetrics line well-formed" "0" "$bad_lines"

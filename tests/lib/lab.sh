@@ -24,6 +24,7 @@ LAB_NEXT_HOST=${LAB_NEXT_HOST:-2}  # next 127.0.0.N handed out by start_snmpsim
 declare -gA LAB_ENTERPRISE=(
     [apc-smartups]=318 [apc-smartups-onbattery]=318 [apc-rpdu2]=318 [apc-rpdu-legacy]=318
     [netbotz-450]=5528 [netbotz-750]=52674 [eaton-ups]=534 [switch]=2636
+    [apc-rpdu2-3ph]=318 [apc-ats]=318 [apc-inrow]=318 [apc-emu]=318
 )
 
 _lab_log() { echo "lab: $*" >&2; }

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
             "--format openmetrics writes a node_exporter textfile-collector file, influx writes "
             "InfluxDB line protocol; in those formats error records go to stderr as log lines.",
         .reads = {"device"},
-        .writes = {"reading", "error"},
+        .writes = {"reading", "error", "profile"},
         .examples =
             {
                 {"dce-discover 10.20.0.0/24 | dce-poll | dce-store ingest",
@@ -70,8 +70,11 @@ int main(int argc, char** argv) {
            "Targets (address, CIDR, range, HOST:PORT, @FILE, -); none: device records on stdin")
         ->type_name("TARGET");
     app->add_option("--profile", o.profile,
-                    "Profile for targets, or for device records naming none")
+                    "Profile(s) for targets, or for device records naming none; several "
+                    "comma-separated (a,b)")
         ->type_name("NAME");
+    app->add_flag("--list-profiles", o.list_profiles,
+                  "Print every profile (what it reads, from which MIB) as records and exit");
     app->add_option("--profile-dir", o.profile_dirs, "More profile directories (later ones win)")
         ->type_name("DIR");
     dce::cli::add_credentials_option(*app, o.credentials_path);
