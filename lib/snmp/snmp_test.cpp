@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 using namespace dce::snmp;
 
@@ -282,6 +284,27 @@ TEST_CASE("every shipped profile loads and says where it comes from", "[profile]
         // Never one scalar: profiles are confirmed by the tables that answer.
         CHECK(!p.requires_oid);
     }
+    // One vocabulary: these metrics have the same state names on every vendor's device
+    // (docs/DEVICES.md), so one query shows a mixed fleet.
+    const std::map<std::string, std::set<std::string>> vocabulary = {
+        {"ups.output.source",
+         {"online", "battery", "bypass", "off", "boost", "trim", "other", "unknown"}},
+        {"ups.battery.status", {"normal", "low", "depleted", "unknown", "fault", "not_present"}},
+        {"ats.source.selected", {"a", "b", "none", "other", "unknown"}},
+    };
+    std::set<std::string> vendors_with_source;
+    for (const auto& p : set.all())
+        for (const auto& m : p.metrics) {
+            auto v = vocabulary.find(m.metric);
+            if (v == vocabulary.end()) continue;
+            INFO(p.name << " " << m.metric);
+            CHECK(!m.states.empty());
+            for (const auto& [raw, name] : m.states)
+                CHECK(v->second.count(name) == 1);
+            if (m.metric == "ups.output.source") vendors_with_source.insert(p.name);
+        }
+    for (const char* name : {"apc-ups", "eaton-xups", "ups-mib", "cyberpower-ups"})
+        CHECK(vendors_with_source.count(name) == 1);
     // A device that answers nothing but the system group is still polled (mib2).
     DeviceFacts sw{.sys_object_id = "1.3.6.1.4.1.2636.1.1.1.2.132",
                    .present_oids = {oid("1.3.6.1.2.1.1")},
