@@ -45,6 +45,13 @@ measure onesixtyone-w1 count_161 -- onesixtyone -p "$PORT" -c "$T/communities" -
 measure onesixtyone-default count_161 -- onesixtyone -p "$PORT" -c "$T/communities" -i "$T/hosts"
 measure discover-default count_devices -- "${D[@]}" 127.1.0.0/20
 measure discover-16-default count_devices -- "${D[@]}" 127.2.0.0/16
+# BASELINE=/path/to/an/older/dce-discover: the same unlimited sweep with it, in this run,
+# so a change to identification can be judged against what it replaced.
+if [ -n "${BASELINE:-}" ]; then
+    B=("$BASELINE" "${D[@]:1}")
+    measure baseline-unlimited count_devices -- "${B[@]}" --rate 0 --concurrency 128 127.1.0.0/20
+    measure discover-unlimited-2 count_devices -- "${D[@]}" --rate 0 --concurrency 128 127.1.0.0/20
+fi
 
 ratio=$(echo "scale=1; ${WALL[onesixtyone-w1]} / ${WALL[discover-unlimited]}" | bc -l)
 target_met=no
@@ -67,6 +74,14 @@ target_met=no
         echo "| $k | ${FOUND[$k]}/$N | ${WALL[$k]} | $(rate "$N" "${WALL[$k]}") | ${CPU[$k]} |"
     done
     echo "| discover-16-default (127.2.0.0/16) | ${FOUND[discover-16-default]}/65536 | ${WALL[discover-16-default]} | $(rate 65536 "${WALL[discover-16-default]}") | ${CPU[discover-16-default]} |"
+    if [ -n "${BASELINE:-}" ]; then
+        for k in baseline-unlimited discover-unlimited-2; do
+            echo "| $k | ${FOUND[$k]}/$N | ${WALL[$k]} | $(rate "$N" "${WALL[$k]}") | ${CPU[$k]} |"
+        done
+        echo
+        echo "\`baseline-unlimited\` is \`${BASELINE}\` (the previous dce-discover), run against the same"
+        echo "responder; \`discover-unlimited-2\` repeats this build's run right after it."
+    fi
     echo
     echo "Rate lifted, dce-discover is **${ratio}×** onesixtyone at \`-w 1\` (target: at least 5×,"
     echo "finding every device): target met: **$target_met**."

@@ -35,12 +35,27 @@ step "dce-store query devices --db $db"
 dce-store query devices --db "$db" --format table
 
 port=${DCE_LAB_PORT:-161}
-step "dce-store query readings --last --device snmp://127.0.0.9:$port   (the lab's UPS on battery)"
-dce-store query readings --last --db "$db" --device "snmp://127.0.0.9:$port" --metric 'ups.*' --format table
+step "dce-store query readings --last --metric ups.output.source   (every UPS, one vocabulary: the lab's SRT is on battery)"
+dce-store query readings --last --db "$db" --metric ups.output.source --format table
+
+step "dce-store query readings --last --device snmp://127.0.0.9:$port --metric 'ups.battery.*'   (the UPS on battery)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.9:$port" --metric 'ups.battery.*' --format table
 
 step "dce-store query readings --last --device snmp://127.0.0.3:$port --metric pdu.outlet.state   (rack PDU outlets)"
 dce-store query readings --last --db "$db" --device "snmp://127.0.0.3:$port" --metric pdu.outlet.state \
     --format table | head -9
+
+step "dce-store query readings --last --device snmp://127.0.0.10:$port --metric 'pdu.phase.*'   (3-phase PDU without ident rows)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.10:$port" --metric 'pdu.phase.*' --format table
+
+step "dce-store query readings --last --device snmp://127.0.0.11:$port --metric 'ats.*'   (rack ATS)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.11:$port" --metric 'ats.*' --format table | head -12
+
+step "dce-store query readings --last --device snmp://127.0.0.12:$port --metric 'cooling.*'   (InRow cooler)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.12:$port" --metric 'cooling.*' --format table | head -12
+
+step "dce-store query readings --last --device snmp://127.0.0.13:$port --metric 'env.*'   (EMU: probes and door contact)"
+dce-store query readings --last --db "$db" --device "snmp://127.0.0.13:$port" --metric 'env.*' --format table | head -12
 
 step "dce-upgrade-verify: an upgrade file against its published SHA-256"
 demo=$(mktemp -d)
