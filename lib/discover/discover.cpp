@@ -347,7 +347,24 @@ void Sweep::identified(std::shared_ptr<Probe> p) {
 void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     auto facts = facts_of(*p);
     auto candidates = snmp::candidate_profiles(profiles_, facts);
-    p->probes = snmp::probe_oids(candidates);
+    // A probe subtree that already answered in the first GET (the system group for
+    // mib2) is not asked again.
+    p->probes.clear();
+    for (auto& o : snmp::probe_oids(candidates)) {
+        bool known = false;
+        for (const auto& [text, v] : p->values) {
+            snmp::Oid got;
+            if (!v.is_exception() && snmp::parse_oid(text, got) && got.size() > o.size() &&
+                snmp::oid_starts_with(got, o)) {
+                known = true;
+                break;
+            }
+        }
+        if (known)
+            p->present.insert(o);
+        else
+            p->probes.push_back(std::move(o));
+    }
     std::vector<snmp::Oid> identity;
     for (const auto* c : candidates)
         for (const auto& [field, o] : c->identity)
@@ -371,7 +388,8 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     spdlog::debug("{}: {} candidate profile(s), {} probe(s), {} identity OID(s)",
                   p->endpoint.to_string(), candidates.size(), p->probes.size(), identity.size());
     if (batches.empty()) {
-        auto matches = snmp::match_profiles(profiles_, facts);
+        p->probes_checked = true;  // every probe was answered by the first GET, or none
+        auto matches = snmp::match_profiles(profiles_, facts_of(*p));
         emit_device(*p, matches);
         finish(*p);
         return;
