@@ -17,6 +17,11 @@ N=${N:-1000}
 N_BIG=${N_BIG:-10000}
 EXPORTER_PARALLEL=${EXPORTER_PARALLEL:-32}
 out_md=${POLL_OUT:-$src/bench/results/poll.md}
+# time_fields FILE: "USER SYS MAXRSS" from `/usr/bin/time -f 'DCE_TIME %U %S %M' -o FILE`.
+# GNU time writes "Command exited with non-zero status N" (or "terminated by signal")
+# before the format when the command fails, so read the tagged line, not the first one.
+time_fields() { awk '$1 == "DCE_TIME" {print $2, $3, $4; found = 1} END {if (!found) print "0 0 0"}' "$1"; }
+[ "${1:-}" = "--time-fields" ] && { time_fields "$2"; exit 0; }  # for tests/cli/bench_parse.sh
 for c in snmpd prometheus-snmp-exporter curl python3; do
     command -v "$c" >/dev/null || { echo "bench/poll.sh: $c is not installed" >&2; exit 1; }
 done
@@ -79,19 +84,20 @@ PY
 # ---- dce-poll -------------------------------------------------------------------------
 poll_cmd=("$poll_bin" --credentials "$T/cred" --credential bench --snmp-version v2c --profile apc-ups
     --rate 0 --concurrency 256 --timeout 2000 --retries 2 "@$T/targets.txt")
-/usr/bin/time -f '%U %S %M' -o "$T/poll.time" "${poll_cmd[@]}" >"$T/poll.jsonl" 2>"$T/poll.err"
+/usr/bin/time -f 'DCE_TIME %U %S %M' -o "$T/poll.time" "${poll_cmd[@]}" >"$T/poll.jsonl" 2>"$T/poll.err"
 poll_rc=$?
-read -r pu ps prss <"$T/poll.time"
-poll_vb=$(grep -oE '[0-9]+ varbind\(s\)' "$T/poll.err" | grep -oE '^[0-9]+')
+read -r pu ps prss < <(time_fields "$T/poll.time")
+poll_vb=$(grep -oE '[0-9]+ varbind\(s\)' "$T/poll.err" | grep -oE '^[0-9]+' | tail -1)
+[ -n "$poll_vb" ] && [ "$poll_vb" -gt 0 ] || { echo "dce-poll read no varbinds (exit $poll_rc):" >&2; tail -5 "$T/poll.err" >&2; poll_vb=1; }
 poll_readings=$(grep -c '"type":"reading"' "$T/poll.jsonl")
 poll_errors=$(grep -c '"type":"error"' "$T/poll.jsonl")
 poll_cpu=$(python3 -c "print(round($pu + $ps, 3))")
 poll_per=$(python3 -c "print(round(($pu + $ps) / $poll_vb * 100000, 3))")
 
-/usr/bin/time -f '%U %S %M' -o "$T/big.time" "$poll_bin" --credentials "$T/cred" --credential bench \
+/usr/bin/time -f 'DCE_TIME %U %S %M' -o "$T/big.time" "$poll_bin" --credentials "$T/cred" --credential bench \
     --snmp-version v2c --profile apc-ups --rate 0 --concurrency 256 --timeout 2000 --retries 2 \
     "@$T/targets-big.txt" >/dev/null 2>"$T/big.err"
-read -r bu bs brss <"$T/big.time"
+read -r bu bs brss < <(time_fields "$T/big.time")
 big_summary=$(grep -E 'device\(s\)' "$T/big.err" | tail -1)
 
 # ---- prometheus-snmp-exporter, same OIDs ------------------------------------------------

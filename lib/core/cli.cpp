@@ -216,7 +216,12 @@ int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int
     try {
         status = body();
     } catch (const OutputError& e) {
-        spdlog::error("{}", e.what());
+        // One status for a closed stdout in every tool: 3, as for any output failure,
+        // but without a message when the reader just stopped reading (`| head`).
+        if (e.closed_pipe())
+            spdlog::debug("stdout was closed by its reader; stopped");
+        else
+            spdlog::error("{}", e.what());
         return exit_runtime;
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());

@@ -1,5 +1,6 @@
 #include "core/credentials.hpp"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,17 @@ Secret& Secret::operator=(Secret&& o) noexcept {
         o.wipe();
     }
     return *this;
+}
+
+// A process that holds secrets makes no core dump and cannot be ptrace'd by other
+// processes of its user: a core of dce-poll/dce-discover carried every passphrase of
+// the credentials file (and copies the parser, iostreams and net-snmp made of them,
+// which no wipe reaches). Set once and for the rest of the run: the keys stay in use.
+void protect_secrets_in_memory() {
+    static bool done = false;
+    if (done) return;
+    done = true;
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 const std::string* Credential::field(std::string_view key) const {
@@ -105,6 +117,7 @@ bool CredentialStore::load_text(std::string_view text, std::string_view origin,
                 return fail("unknown kind (expected snmpv3, community, password or token)");
             c.kind = std::string(value);
         } else if (is_secret_key(key)) {
+            protect_secrets_in_memory();
             c.secrets[std::string(key)] = Secret(std::string(value));
         } else {
             c.fields[std::string(key)] = std::string(value);
@@ -174,6 +187,8 @@ void CredentialStore::load_environment() {
         const char* v = std::getenv(n);
         return v && *v ? v : nullptr;
     };
+    for (const char* n : {"DCE_SNMP_AUTH_PASS", "DCE_SNMP_PRIV_PASS", "DCE_SNMP_COMMUNITY"})
+        if (env(n)) protect_secrets_in_memory();
     if (const char* user = env("DCE_SNMP_USER")) {
         Credential c{"env", "snmpv3", {}, {}, 0};
         c.fields["user"] = user;

@@ -72,6 +72,10 @@ class CredentialStore {
     std::vector<Credential> entries_;
 };
 
+/// Makes the process non-dumpable (prctl PR_SET_DUMPABLE 0): no core file, no ptrace by
+/// other processes of the user. Called as soon as a secret is loaded; idempotent.
+void protect_secrets_in_memory();
+
 /// True for the keys whose values are secrets.
 bool is_secret_key(std::string_view key);
 

@@ -1,5 +1,6 @@
 #include "core/credentials.hpp"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <catch.hpp>
 
@@ -76,4 +77,13 @@ TEST_CASE("a Secret cannot be streamed or formatted") {
     dce::Secret moved(std::move(s));
     CHECK(s.empty());
     CHECK(moved.reveal() == "x");
+}
+
+TEST_CASE("a process holding secrets cannot dump core (issue 9)") {
+    // Every passphrase of the file was in a core of dce-poll: loading one makes the
+    // process non-dumpable.
+    dce::CredentialStore store;
+    std::string error;
+    REQUIRE(store.load_text("[x]\nkind = community\ncommunity = s3cret\n", "test", error));
+    CHECK(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0);
 }

@@ -9,7 +9,8 @@ enum ExitCode : int {
     exit_ok = 0,             ///< everything checked passed, every target answered
     exit_check_failed = 1,   ///< something checked failed: a `fail` finding, a digest mismatch
     exit_usage = 2,          ///< bad command line or unusable input file
-    exit_runtime = 3,        ///< runtime error, or some targets failed (see the `error` records)
+    exit_runtime = 3,        ///< runtime error, or some targets failed (see the `error` records);
+                             ///< also a closed stdout (EPIPE, quietly) or a failed write
     exit_interrupted = 130,  ///< stopped by SIGINT/SIGTERM after flushing what was done
 };
 

@@ -1,5 +1,6 @@
 #include "core/jsonl.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
@@ -39,10 +40,14 @@ std::size_t find_invalid_utf8(std::string_view s) {
     return std::string_view::npos;
 }
 
-LineReader::LineReader(int fd, std::size_t max_line)
-    : fd_(fd), max_line_(max_line), buf_(std::max<std::size_t>(max_line + 1, 64 * 1024)) {}
+LineReader::LineReader(int fd, std::size_t max_line, bool wait)
+    : fd_(fd),
+      max_line_(max_line),
+      wait_(wait),
+      buf_(std::max<std::size_t>(max_line + 1, 64 * 1024)) {}
 
 bool LineReader::fill() {
+    would_block_ = false;
     if (eof_) return false;
     if (begin_ > 0) {
         std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
@@ -50,6 +55,14 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buf_.size()) return true;  // full: caller handles an over-long line
+    if (!wait_) {
+        // Regular files always poll readable, so they are read whole as before.
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) {
+            would_block_ = true;
+            return false;
+        }
+    }
     while (true) {
         ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
         if (got > 0) {
@@ -67,7 +80,25 @@ bool LineReader::fill() {
     }
 }
 
+LineReader::Result LineReader::skip_rest() {
+    while (true) {
+        auto* p = static_cast<char*>(std::memchr(buf_.data() + begin_, '\n', end_ - begin_));
+        if (p) {
+            begin_ = static_cast<std::size_t>(p - buf_.data()) + 1;
+            skipping_ = false;
+            return Result::too_long;
+        }
+        begin_ = end_ = 0;
+        if (!fill()) {
+            if (would_block_) return Result::again;
+            skipping_ = false;
+            return error_.empty() ? Result::too_long : Result::io_error;
+        }
+    }
+}
+
 LineReader::Result LineReader::next(std::string_view& text) {
+    if (skipping_) return skip_rest();
     std::size_t scanned = begin_;
     while (true) {
         auto* start = buf_.data() + scanned;
@@ -87,19 +118,14 @@ LineReader::Result LineReader::next(std::string_view& text) {
         if (end_ - begin_ > max_line_) {
             // Over-long: drop what we have and skip to the next newline without keeping it.
             ++line_number_;
-            while (true) {
-                begin_ = end_ = 0;
-                if (!fill()) return error_.empty() ? Result::too_long : Result::io_error;
-                auto* p = static_cast<char*>(std::memchr(buf_.data(), '\n', end_));
-                if (p) {
-                    begin_ = static_cast<std::size_t>(p - buf_.data()) + 1;
-                    return Result::too_long;
-                }
-            }
+            skipping_ = true;
+            begin_ = end_ = 0;
+            return skip_rest();
         }
         scanned = end_;
         std::size_t before = begin_;
         if (!fill()) {
+            if (would_block_) return Result::again;
             if (!error_.empty()) return Result::io_error;
             if (end_ > begin_) {  // last line without a newline
                 ++line_number_;
@@ -146,13 +172,17 @@ bool parse_record_line(std::string_view line, Json& out, std::string& why, bool 
 }
 
 RecordReader::RecordReader(int fd, RecordReaderOptions opts)
-    : lines_(fd, opts.max_line), opts_(opts) {}
+    : lines_(fd, opts.max_line, opts.wait), opts_(opts) {}
 
 bool RecordReader::next_raw(RecordLine& out) {
     while (true) {
         std::string_view text;
         auto r = lines_.next(text);
-        if (r == LineReader::Result::eof || r == LineReader::Result::io_error) return false;
+        if (r == LineReader::Result::again) return false;
+        if (r == LineReader::Result::eof || r == LineReader::Result::io_error) {
+            ended_ = true;
+            return false;
+        }
         out.number = lines_.line_number();
         out.error.clear();
         if (r == LineReader::Result::too_long) {
@@ -180,12 +210,17 @@ bool RecordReader::next(RecordLine& out) {
     return true;
 }
 
+bool OutputError::closed_pipe() const {
+    return errno_ == EPIPE;
+}
+
 void write_all(int fd, std::string_view data) {
     while (!data.empty()) {
         ssize_t n = ::write(fd, data.data(), data.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw OutputError(std::string("cannot write output: ") + std::strerror(errno));
+            int e = errno;
+            throw OutputError(std::string("cannot write output: ") + std::strerror(e), e);
         }
         data.remove_prefix(static_cast<std::size_t>(n));
     }

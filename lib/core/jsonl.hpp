@@ -21,8 +21,10 @@ std::size_t find_invalid_utf8(std::string_view s);
 /// longer than max_line is skipped whole and reported, never buffered whole.
 class LineReader {
   public:
-    enum class Result { line, too_long, eof, io_error };
-    explicit LineReader(int fd, std::size_t max_line = 1 << 20);
+    /// `again`: only when constructed with wait=false: no whole line is buffered and the fd
+    /// has nothing to read now (call again when epoll says it is readable).
+    enum class Result { line, too_long, eof, io_error, again };
+    explicit LineReader(int fd, std::size_t max_line = 1 << 20, bool wait = true);
     /// On `line`, `text` is valid until the next call; a trailing "\r" is removed.
     Result next(std::string_view& text);
     std::uint64_t line_number() const { return line_number_; }
@@ -30,11 +32,15 @@ class LineReader {
 
   private:
     bool fill();
+    Result skip_rest();
     int fd_;
     std::size_t max_line_;
+    bool wait_;
     std::vector<char> buf_;
     std::size_t begin_ = 0, end_ = 0;
     bool eof_ = false;
+    bool would_block_ = false;  // the last fill() found nothing to read (wait=false)
+    bool skipping_ = false;     // inside an over-long line, dropping up to its newline
     std::uint64_t line_number_ = 0;
     std::string error_;
 };
@@ -50,6 +56,11 @@ struct RecordLine {
 struct RecordReaderOptions {
     std::size_t max_line = 1 << 20;
     bool check_contract = true;  ///< apply check_record() to each object
+    /// false: next() returns false as soon as no whole line is buffered and the fd has
+    /// nothing to read now, so a caller can read a live pipe from its epoll loop without
+    /// blocking (the fd itself stays blocking: O_NONBLOCK would change it for every process
+    /// sharing it). ended() tells that apart from the end of input.
+    bool wait = true;
 };
 
 /// Parses JSON lines into records; blank lines are skipped silently.
@@ -68,21 +79,32 @@ class RecordReader {
     std::uint64_t accepted() const { return accepted_; }
     std::uint64_t rejected() const { return rejected_; }
     const std::string& io_error() const { return lines_.error(); }
+    /// True once next() returned false for end of input or a read error.
+    bool ended() const { return ended_; }
 
   private:
     LineReader lines_;
     RecordReaderOptions opts_;
+    bool ended_ = false;
     std::uint64_t accepted_ = 0, rejected_ = 0;
 };
 
 /// Parses one line as a record; false with a reason (without the line number) when bad.
 bool parse_record_line(std::string_view line, Json& out, std::string& why, bool check_contract);
 
-/// Thrown when stdout is gone (EPIPE) or a write fails; the tool's edge turns it into
-/// one line on stderr and exit status 3.
+/// Thrown when stdout is gone (EPIPE) or a write fails; the tool's edge (run_tool) turns
+/// it into exit status 3: quietly for a closed pipe (`| head` is done reading, nothing
+/// is wrong), with one line on stderr for anything else (ENOSPC, EIO, ...).
 class OutputError : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit OutputError(const std::string& what, int error_number = 0)
+        : std::runtime_error(what), errno_(error_number) {}
+    int error_number() const { return errno_; }
+    /// The reader went away (EPIPE): the normal end of `tool | head`.
+    bool closed_pipe() const;
+
+  private:
+    int errno_;
 };
 
 class RecordWriter {

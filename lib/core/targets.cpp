@@ -93,8 +93,27 @@ bool is_loopback_address(std::string_view host) {
     return host == "localhost";
 }
 
+namespace {
+std::string address_key(bool v6, u128 addr, const std::optional<std::uint16_t>& port) {
+    std::string k = v6 ? format_v6(addr) : format_v4(static_cast<std::uint32_t>(addr));
+    return k + "|" + (port ? std::to_string(*port) : "");
+}
+}  // namespace
+
 bool TargetList::push(Range r, std::string_view spec, std::string& error) {
+    over_limit_ = false;
+    last_count_ = r.count;
+    // The same spec twice (a target file with repeats) is probed once and does not count
+    // against the guard.
+    std::string key = (r.name ? "n|" + r.host
+                              : std::string(r.v6 ? "6|" : "4|") + address_key(r.v6, r.first, {})) +
+                      "|" + std::to_string(r.count) + "|" + (r.port ? std::to_string(*r.port) : "");
+    if (range_keys_.count(key)) {
+        duplicates_ += r.count;
+        return true;
+    }
     if (r.count > opts_.max_addresses || total_ + r.count > opts_.max_addresses) {
+        over_limit_ = true;
         error = "'" + std::string(spec) + "' would bring the target count to " +
                 with_commas(total_ + r.count) + ", over the limit of " +
                 with_commas(opts_.max_addresses) +
@@ -102,8 +121,31 @@ bool TargetList::push(Range r, std::string_view spec, std::string& error) {
         return false;
     }
     total_ += r.count;
+    range_keys_.insert(std::move(key));
+    if (r.count > 1)
+        multi_.push_back(ranges_.size());
+    else if (!r.name)
+        single_.emplace(address_key(r.v6, r.first, r.port), ranges_.size());
     ranges_.push_back(std::move(r));
     return true;
+}
+
+// True when an address of range `r` (at range_index_) was already given by an earlier
+// range: a host listed beside the network that holds it is probed once.
+bool TargetList::covered_earlier(const Range& r, u128 addr) const {
+    if (r.name) return false;
+    for (std::size_t j : multi_) {
+        if (j >= range_index_) break;
+        const Range& m = ranges_[j];
+        if (!m.name && m.v6 == r.v6 && m.port == r.port && addr >= m.first &&
+            addr - m.first < m.count)
+            return true;
+    }
+    if (r.count > 1) {
+        auto it = single_.find(address_key(r.v6, addr, r.port));
+        if (it != single_.end() && it->second < range_index_) return true;
+    }
+    return false;
 }
 
 bool TargetList::add_line_source(std::string_view origin, std::string_view content,
@@ -111,6 +153,10 @@ bool TargetList::add_line_source(std::string_view origin, std::string_view conte
     std::size_t lineno = 0;
     bool ok = true;
     std::string errors;
+    // Once the guard is hit, every later line of a big file would say the same: count
+    // them into one summary line instead of thousands.
+    std::uint64_t over_lines = 0, over_addresses = 0;
+    std::size_t first_over = 0, last_over = 0;
     while (!content.empty()) {
         auto nl = content.find('\n');
         auto line = content.substr(0, nl);
@@ -123,15 +169,30 @@ bool TargetList::add_line_source(std::string_view origin, std::string_view conte
             line.remove_prefix(1);
         if (line.empty()) continue;
         std::string e;
+        over_limit_ = false;
         if (line.front() == '@' || line == "-") {
             e = "nested target files are not followed";
         } else if (add_one(line, e)) {
             continue;
+        } else if (over_limit_ && first_over != 0) {
+            ++over_lines;
+            over_addresses += last_count_;
+            last_over = lineno;
+            ok = false;
+            continue;
+        } else if (over_limit_) {
+            first_over = last_over = lineno;
+            over_addresses = total_ + last_count_;
         }
         if (!errors.empty()) errors += "\n";
         errors += std::string(origin) + ":" + std::to_string(lineno) + ": " + e;
         ok = false;
     }
+    if (over_lines > 0)
+        errors += "\n" + std::string(origin) + ": " + with_commas(over_lines) +
+                  " more line(s) over the limit too (lines " + std::to_string(first_over + 1) +
+                  "-" + std::to_string(last_over) + "), " + with_commas(over_addresses) +
+                  " addresses in all; split the file or raise --max-targets";
     if (!ok) error = errors;
     return ok;
 }
@@ -274,6 +335,11 @@ bool TargetList::next(Target& out) {
     while (range_index_ < ranges_.size()) {
         const Range& r = ranges_[range_index_];
         if (offset_ < r.count) {
+            if (covered_earlier(r, r.first + offset_)) {
+                ++offset_;
+                ++duplicates_;
+                continue;
+            }
             out.port = r.port;
             out.is_ipv6 = r.v6;
             out.is_name = r.name;

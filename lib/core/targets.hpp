@@ -5,7 +5,9 @@
 // so a /16 costs no memory; a guard refuses accidental huge ranges.
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +43,11 @@ class TargetList {
     std::uint64_t size() const { return total_; }
     bool empty() const { return total_ == 0; }
 
-    /// Iterates every target in order. Resumable: call until it returns false.
+    /// Iterates every target in order, each once: a spec given twice, or an address that
+    /// an earlier range already covers, is skipped. Resumable: call until it returns false.
     bool next(Target& out);
+    /// Targets skipped so far as repeats (whole specs at add(), addresses in next()).
+    std::uint64_t duplicates() const { return duplicates_; }
     void rewind() { range_index_ = 0, offset_ = 0; }
 
   private:
@@ -57,9 +62,16 @@ class TargetList {
     bool add_line_source(std::string_view origin, std::string_view content, std::string& error);
     bool add_one(std::string_view spec, std::string& error);
     bool push(Range r, std::string_view spec, std::string& error);
+    bool covered_earlier(const Range& r, u128 addr) const;
 
     TargetOptions opts_;
     std::vector<Range> ranges_;
+    std::set<std::string> range_keys_;           // exact specs seen, to drop repeats
+    std::map<std::string, std::size_t> single_;  // single address key -> its range index
+    std::vector<std::size_t> multi_;             // ranges of more than one address
+    bool over_limit_ = false;                    // the last push failed on the guard
+    std::uint64_t last_count_ = 0;               // addresses the last push asked for
+    std::uint64_t duplicates_ = 0;
     std::uint64_t total_ = 0;
     std::size_t range_index_ = 0;
     std::uint64_t offset_ = 0;

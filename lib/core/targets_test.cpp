@@ -2,6 +2,9 @@
 
 #include <catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace {
@@ -89,4 +92,33 @@ TEST_CASE("loopback detection") {
     CHECK(dce::is_loopback_address("::1"));
     CHECK_FALSE(dce::is_loopback_address("128.0.0.1"));
     CHECK_FALSE(dce::is_loopback_address("::2"));
+}
+
+TEST_CASE("repeated targets are probed once (issue 9)") {
+    dce::TargetList list;
+    std::string e;
+    REQUIRE(list.add("127.0.0.5", e));
+    REQUIRE(list.add("127.0.0.4/31", e));    // .4 and .5: .5 was given already
+    REQUIRE(list.add("127.0.0.5", e));       // the same spec again
+    REQUIRE(list.add("127.0.0.5:1161", e));  // another port is another target
+    REQUIRE(list.add("127.0.0.4", e));       // inside the /31 given before
+    CHECK(expand(list) == std::vector<std::string>{"127.0.0.5", "127.0.0.4", "127.0.0.5:1161"});
+    CHECK(list.duplicates() == 3);
+}
+
+TEST_CASE("a target file over the guard gets one summary line, not one per line") {
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                       "/dce-targets-guard-test.txt";
+    {
+        std::ofstream f(path);
+        for (int i = 0; i < 4000; ++i)
+            f << "127.1." << i / 250 << "." << i % 250 << "\n";
+    }
+    dce::TargetList list({.max_addresses = 10});
+    std::string e;
+    CHECK_FALSE(list.add("@" + path, e));
+    std::remove(path.c_str());
+    CHECK(std::count(e.begin(), e.end(), '\n') == 1);  // the first refusal + one summary
+    CHECK(e.find(":11: '127.1.0.10' would bring the target count to 11") != std::string::npos);
+    CHECK(e.find("3,989 more line(s) over the limit too (lines 12-4000)") != std::string::npos);
 }

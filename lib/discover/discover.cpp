@@ -131,6 +131,12 @@ class Sweep {
           sum_(sum),
           engine_({.concurrency = std::max<std::size_t>(o.concurrency, 1), .rate = 0}) {}
 
+    // Ended early (stdout closed): the requests the engine cancels now end their probes
+    // without writing or starting anything.
+    ~Sweep() { stopping_ = true; }
+    Sweep(const Sweep&) = delete;
+    Sweep& operator=(const Sweep&) = delete;
+
     bool prepare(const CredentialStore& creds, std::string& error);
     int run(TargetList& targets);
 

@@ -11,8 +11,12 @@
 #include <unistd.h>
 
 #include <cmath>
+
+#include <fmt/format.h>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <random>
 #include <set>
@@ -201,35 +205,45 @@ struct DevicePoll {
     bool any_answer = false;
 };
 
+// Device records read from stdin while polling, so polling starts with the first record
+// of a live pipe (`dce-discover ... | dce-poll --interval 60`) instead of at its EOF.
+struct Input {
+    RecordReader* reader = nullptr;
+    std::function<void(const RecordLine&)> on_record;
+};
+
 class Poller {
   public:
     Poller(const PollOptions& o, RecordWriter& out)
         : opts_(o), out_(out), engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
+    // Requests still in the engine when the run ends early (stdout closed, an exception)
+    // are cancelled now, while the devices their callbacks name still exist; the
+    // callbacks see closing_ and write nothing.
+    ~Poller() {
+        closing_ = true;
+        engine_.cancel_all();
+    }
+    Poller(const Poller&) = delete;
+    Poller& operator=(const Poller&) = delete;
 
-    void add(Device d) { devices_.push_back(std::make_unique<Device>(std::move(d))); }
+    void add(Device d) {
+        devices_.push_back(std::make_unique<Device>(std::move(d)));
+        if (running_) schedule(devices_.size() - 1, SteadyClock::now());
+    }
     std::size_t size() const { return devices_.size(); }
 
-    int run() {
+    int run(Input input = {}) {
         auto start = SteadyClock::now();
-        std::mt19937_64 rng(std::random_device{}());
-        double spread =
-            opts_.interval > 0 ? opts_.interval * std::clamp(opts_.jitter, 0.0, 1.0) : 0;
-        for (auto& d : devices_) {
-            auto off = spread > 0 ? std::uniform_real_distribution<double>(0, spread)(rng) : 0.0;
-            d->next_due = start + std::chrono::duration_cast<SteadyClock::duration>(
-                                      std::chrono::duration<double>(off));
-        }
-        std::uint64_t round_target = opts_.interval > 0 ? opts_.rounds : 1;
-        bool progress = log::stderr_is_tty();
-        // Devices wait in a min-heap by due time, so a loop turn costs O(log n) per due
-        // device rather than a scan of every device.
-        using Due = std::pair<SteadyClock::time_point, std::size_t>;
-        std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
+        running_ = true;
         for (std::size_t i = 0; i < devices_.size(); ++i)
-            due.push({devices_[i]->next_due, i});
+            schedule(i, start);
+        bool progress = log::stderr_is_tty();
+        if (input.reader) start_input(input);
         // Starting every device at once would queue all their requests in memory; keep
         // just enough queued to keep the engine's --concurrency busy.
         const std::size_t max_queued = std::max<std::size_t>(64, opts_.concurrency * 4);
+        auto& due = due_;
+        const std::uint64_t round_target = round_target_;
         while (!cli::interrupted()) {
             auto now = SteadyClock::now();
             auto next_wake = now + std::chrono::milliseconds(200);
@@ -252,7 +266,7 @@ class Poller {
                     due.push({d.next_due, idx});
                 }
             }
-            if (due.empty() && busy_ == 0) break;
+            if (due.empty() && busy_ == 0 && !input_open_) break;
             // Devices held back by the queue bound start when answers free the engine,
             // which wakes the step below: waiting for their due time would spin.
             if (!due.empty() && engine_.stats().queued < max_queued)
@@ -264,13 +278,16 @@ class Poller {
             // Text formats are written per round: only when nothing runs and nothing is due.
             if (busy_ == 0 && (due.empty() || due.top().first > SteadyClock::now()))
                 flush_text_round();
-            if (progress) {
+            // A terminal redraw at most ten times a second: every turn wrote megabytes.
+            if (progress && SteadyClock::now() - last_progress_ >= std::chrono::milliseconds(100)) {
+                last_progress_ = SteadyClock::now();
                 auto s = engine_.stats();
                 fprintf(stderr, "\r%llu readings, %llu errors, %zu in flight, %zu queued   ",
                         static_cast<unsigned long long>(readings_),
                         static_cast<unsigned long long>(failed_), s.in_flight, s.queued);
             }
         }
+        if (input_open_) engine_.unwatch_fd(input_fd_);
         if (cli::interrupted()) engine_.cancel_all();
         flush_text_round(true);
         if (progress) fprintf(stderr, "\n");
@@ -284,10 +301,50 @@ class Poller {
     }
 
   private:
+    // Devices wait in a min-heap by due time, so a loop turn costs O(log n) per due device
+    // rather than a scan of every device. A device's first round falls at a random point
+    // in the first --jitter of the interval after it arrives.
+    void schedule(std::size_t idx, SteadyClock::time_point from) {
+        double spread =
+            opts_.interval > 0 ? opts_.interval * std::clamp(opts_.jitter, 0.0, 1.0) : 0;
+        auto off = spread > 0 ? std::uniform_real_distribution<double>(0, spread)(rng_) : 0.0;
+        Device& d = *devices_[idx];
+        d.next_due = from + std::chrono::duration_cast<SteadyClock::duration>(
+                                std::chrono::duration<double>(off));
+        due_.push({d.next_due, idx});
+    }
+
+    // Reads what stdin has now, from the engine's epoll wait; a file is read whole.
+    void start_input(const Input& input) {
+        input_ = input;
+        input_open_ = true;
+        read_input();
+        if (input_open_ && !engine_.watch_fd(input_fd_, [this] { read_input(); })) {
+            // Not pollable (a regular file, /dev/null): reading it never blocks for long.
+            while (input_open_)
+                read_input();
+        }
+    }
+
+    void read_input() {
+        RecordLine line;
+        while (input_.reader->next(line))
+            input_.on_record(line);
+        if (!input_.reader->ended()) return;
+        if (!input_.reader->io_error().empty())
+            spdlog::error("stdin: {}", input_.reader->io_error());
+        engine_.unwatch_fd(input_fd_);
+        input_open_ = false;
+        spdlog::debug("end of input: {} device(s) to poll", devices_.size());
+    }
+
     void start_poll(Device& d) {
         d.busy = true;
         ++busy_;
         ++polls_;
+        spdlog::debug("{}: polling {} metric(s) of profile {} with credential {} ({})", d.id,
+                      d.metrics.size(), fmt::join(d.profiles, ","), d.credential_name,
+                      to_string(d.security.version));
         auto p = std::make_shared<DevicePoll>();
         p->dev = &d;
         std::vector<Oid> scalars;
@@ -322,6 +379,8 @@ class Poller {
             ++p->outstanding;
             // A copy by name: clang 14 cannot capture a structured binding.
             engine_.submit(std::move(r), [this, p, columns = columns](const Response& resp) {
+                if (closing_) return;
+                log_response(*p->dev, "walk", resp);
                 if (resp.ok()) {
                     p->any_answer = true;
                     // Name each column once per answer, not once per varbind (profiled:
@@ -369,6 +428,8 @@ class Poller {
         ++p->outstanding;
         auto oids = r.oids;
         engine_.submit(std::move(r), [this, p, oids](const Response& resp) {
+            if (closing_) return;
+            log_response(*p->dev, "get", resp);
             if (resp.ok()) {
                 p->any_answer = true;
                 for (const auto& vb : resp.varbinds)
@@ -418,13 +479,29 @@ class Poller {
         if (!next.empty()) submit_gets(p, std::move(next));
     }
 
+    // --log-level trace: what happened to each request of each device.
+    static void log_response(const Device& d, const char* what, const Response& r) {
+        if (!spdlog::should_log(spdlog::level::trace)) return;
+        if (r.ok())
+            spdlog::trace("{}: {} answered: {} varbind(s) in {} ms{}{}", d.id, what,
+                          r.varbinds.size(), r.elapsed.count(),
+                          r.bulk_fell_back ? " (GETBULK failed, walked with GETNEXT)" : "",
+                          r.truncated ? " (truncated)" : "");
+        else
+            spdlog::trace("{}: {} failed: {}: {}", d.id, what, to_string(r.status), r.message);
+    }
+
     void note_error(DevicePoll& p, const Response& r) {
         if (p.first_code.empty()) p.first_code = std::string(to_string(r.status));
         if (p.errors.size() < 3) p.errors.push_back(r.message);
     }
 
     void done_one(const std::shared_ptr<DevicePoll>& p) {
-        if (--p->outstanding == 0) finish(p);
+        if (--p->outstanding != 0) return;
+        spdlog::debug("{}: poll done: {} scalar value(s), {} table column(s){}{}", p->dev->id,
+                      p->scalars.size(), p->columns.size(),
+                      p->first_code.empty() ? "" : ", failed: ", p->first_code);
+        finish(p);
     }
 
     // The row of `column` with index `suffix`; `hint` is the row's position in the
@@ -583,10 +660,19 @@ class Poller {
         pending_.clear();
     }
 
+    using Due = std::pair<SteadyClock::time_point, std::size_t>;
+
     const PollOptions& opts_;
     RecordWriter& out_;
     Engine engine_;
     std::vector<std::unique_ptr<Device>> devices_;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+    std::mt19937_64 rng_{std::random_device{}()};
+    const std::uint64_t round_target_ = opts_.interval > 0 ? opts_.rounds : 1;
+    Input input_;
+    const int input_fd_ = 0;
+    bool input_open_ = false, running_ = false, closing_ = false;
+    SteadyClock::time_point last_progress_{};
     std::size_t busy_ = 0;
     std::vector<Reading> pending_;
     std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
@@ -744,49 +830,50 @@ int run_poll(const PollOptions& opts) {
             }
             poller.add(std::move(d));
         }
-    } else {
-        RecordReader reader(0);
-        RecordLine line;
-        while (reader.next(line)) {
-            if (!line.ok) {
-                spdlog::warn("stdin {}", line.error);
-                continue;
-            }
-            if (opts.forward && opts.format == "json") out.write_raw(line.raw);
-            const Json& r = line.value;
-            if (r.value("type", "") != "device" || r.value("transport", "") != "snmp") continue;
-            Device d;
-            d.id = r.value("id", "");
-            d.endpoint = {r.value("target", ""), static_cast<std::uint16_t>(r.value("port", 161))};
-            d.profiles = profiles_of_record(r, opts.profile);
-            if (d.profiles.empty()) {
-                ++skipped;
-                spdlog::warn("{}: device record names no profile; skipped", d.id);
-                continue;
-            }
-            std::optional<Version> rv;
-            Version v;
-            if (r.contains("snmp") && r["snmp"].is_object() && r["snmp"].contains("version") &&
-                r["snmp"]["version"].is_string() &&
-                parse_version(r["snmp"]["version"].get<std::string>(), v))
-                rv = v;
-            std::string why;
-            std::string cred = r.value("credential", opts.credential);
-            if (!make_device(d, cred, rv, why)) {
-                Json err = make_error_record("dce-poll", d.id, "config", why);
-                if (opts.format == "json")
-                    out.write(err);
-                else
-                    spdlog::error("{}: {}", d.id, why);
-                status = exit_runtime;
-                continue;
-            }
-            poller.add(std::move(d));
-        }
-        if (!reader.io_error().empty()) spdlog::error("stdin: {}", reader.io_error());
     }
+    // Device records are handled as they arrive, inside the poll loop (see Input).
+    auto on_record = [&](const RecordLine& line) {
+        if (!line.ok) {
+            spdlog::warn("stdin {}", line.error);
+            return;
+        }
+        if (opts.forward && opts.format == "json") out.write_raw(line.raw);
+        const Json& r = line.value;
+        if (r.value("type", "") != "device" || r.value("transport", "") != "snmp") return;
+        Device d;
+        d.id = r.value("id", "");
+        d.endpoint = {r.value("target", ""), static_cast<std::uint16_t>(r.value("port", 161))};
+        d.profiles = profiles_of_record(r, opts.profile);
+        if (d.profiles.empty()) {
+            ++skipped;
+            spdlog::warn("{}: device record names no profile; skipped", d.id);
+            return;
+        }
+        std::optional<Version> rv;
+        Version v;
+        if (r.contains("snmp") && r["snmp"].is_object() && r["snmp"].contains("version") &&
+            r["snmp"]["version"].is_string() &&
+            parse_version(r["snmp"]["version"].get<std::string>(), v))
+            rv = v;
+        std::string why;
+        std::string cred = r.value("credential", opts.credential);
+        if (!make_device(d, cred, rv, why)) {
+            Json err = make_error_record("dce-poll", d.id, "config", why);
+            if (opts.format == "json")
+                out.write(err);
+            else
+                spdlog::error("{}: {}", d.id, why);
+            status = exit_runtime;
+            return;
+        }
+        spdlog::debug("{}: device record read (line {}), profiles {}", d.id, line.number,
+                      fmt::join(d.profiles, ","));
+        poller.add(std::move(d));
+    };
+    std::optional<RecordReader> reader;
+    if (opts.targets.empty()) reader.emplace(0, RecordReaderOptions{.wait = false});
+    int polled = poller.run({reader ? &*reader : nullptr, on_record});
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
-    int polled = poller.run();
     return worse_exit(status, polled);
 }
 

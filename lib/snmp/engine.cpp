@@ -240,6 +240,26 @@ struct Pending {
     Callback cb;
 };
 
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Hex text -> bytes without exceptions (std::stoi threw out of Engine::step on "zz").
+bool parse_hex(std::string_view hex, std::string& out) {
+    if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+    if (hex.empty() || hex.size() % 2 != 0) return false;
+    out.clear();
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out += static_cast<char>(hi * 16 + lo);
+    }
+    return true;
+}
+
 }  // namespace
 
 std::vector<std::string> auth_protocols() {
@@ -263,7 +283,16 @@ std::vector<std::string> priv_protocols() {
 struct Engine::Impl {
     enum class Phase { start, discovery, reopen, wait_user, main, done };
 
-    struct Active {
+    // What an epoll event points at: a request's socket or a watched descriptor.
+    struct Polled {
+        bool is_watch = false;
+    };
+    struct Watch : Polled {
+        int fd = -1;
+        std::function<void()> on_ready;
+    };
+
+    struct Active : Polled {
         Impl* impl = nullptr;
         Request req;
         Callback cb;
@@ -292,6 +321,7 @@ struct Engine::Impl {
     std::map<std::string, std::string> ku_cache;      // proto+pass -> Ku (memory only)
     EngineStats stats;
     std::function<bool()> stop_check;
+    std::map<int, std::unique_ptr<Watch>> watches;
     double tokens = 1;
     Clock::time_point last_refill = Clock::now();
     Clock::time_point next_timeout_scan = Clock::now();
@@ -307,7 +337,12 @@ struct Engine::Impl {
         epfd = epoll_create1(EPOLL_CLOEXEC);
     }
     ~Impl() {
-        cancel_all();
+        // A destructor must not throw: a callback that fails now (its output is gone, the
+        // reason this engine is being destroyed early) has nobody left to report to.
+        try {
+            cancel_all();
+        } catch (...) {
+        }
         netsnmp_large_fd_set_cleanup(&fdset);
         if (epfd >= 0) ::close(epfd);
     }
@@ -399,9 +434,13 @@ struct Engine::Impl {
             s.securityEngineID = reinterpret_cast<u_char*>(engine_id.data());
             s.securityEngineIDLen = engine_id.size();
             if (!sec.context_engine_id.empty()) {
-                for (std::size_t i = 0; i + 1 < sec.context_engine_id.size(); i += 2)
-                    ctx_engine += static_cast<char>(
-                        std::stoi(sec.context_engine_id.substr(i, 2), nullptr, 16));
+                // Parsed here, inside step(): a bad value fails this request, never throws.
+                if (!parse_hex(sec.context_engine_id, ctx_engine)) {
+                    fail(a, Status::invalid_request,
+                         "context engine ID '" + sec.context_engine_id +
+                             "' is not an even number of hex digits");
+                    return false;
+                }
             } else {
                 ctx_engine = engine_id;
             }
@@ -465,7 +504,7 @@ struct Engine::Impl {
             // of the run scanning sockets that had nothing to read.
             epoll_event ev{};
             ev.events = EPOLLIN;
-            ev.data.ptr = &a;
+            ev.data.ptr = static_cast<Polled*>(&a);
             epoll_ctl(epfd, EPOLL_CTL_ADD, a.fd, &ev);
         }
         if (a.fd >= fdset_size) {
@@ -891,23 +930,32 @@ struct Engine::Impl {
 
     bool step(std::chrono::milliseconds max_wait) {
         auto token_wait = launch();
-        if (active.empty()) return !queue.empty();
-        auto now = Clock::now();
-        auto to_scan =
-            std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_scan - now);
-        auto wait =
-            std::max(std::chrono::milliseconds(0), std::min({max_wait, token_wait, to_scan}));
+        auto wait = std::max(std::chrono::milliseconds(0), std::min(max_wait, token_wait));
+        if (!active.empty()) {
+            auto to_scan = std::chrono::duration_cast<std::chrono::milliseconds>(next_timeout_scan -
+                                                                                 Clock::now());
+            wait = std::max(std::chrono::milliseconds(0), std::min(wait, to_scan));
+        }
+        // Waits in epoll even with nothing in flight: a caller waiting for its next round,
+        // for a rate token or for input sleeps here (returning at once made dce-poll spin).
+        // A signal ends the wait early (EINTR), so the caller sees it promptly.
         epoll_event events[256];
         int n = epoll_wait(epfd, events, 256, static_cast<int>(wait.count()));
+        std::vector<int> ready;
         for (int i = 0; i < n; ++i) {
-            auto* a = static_cast<Active*>(events[i].data.ptr);
+            auto* p = static_cast<Polled*>(events[i].data.ptr);
+            if (p->is_watch) {
+                ready.push_back(static_cast<Watch*>(p)->fd);
+                continue;
+            }
+            auto* a = static_cast<Active*>(p);
             if (!a->sess || a->fd < 0) continue;
             NETSNMP_LARGE_FD_SET(a->fd, &fdset);
             snmp_sess_read2(a->sess, &fdset);
             NETSNMP_LARGE_FD_CLR(a->fd, &fdset);
         }
-        now = Clock::now();
-        if (now >= next_timeout_scan) {
+        auto now = Clock::now();
+        if (!active.empty() && now >= next_timeout_scan) {
             // net-snmp resends and times out requests in snmp_sess_timeout(); a 20 ms
             // scan keeps that cheap with thousands in flight and precise enough.
             next_timeout_scan = now + std::chrono::milliseconds(20);
@@ -915,9 +963,33 @@ struct Engine::Impl {
                 if (a->sess && a->phase != Phase::done) snmp_sess_timeout(a->sess);
         }
         settle();
+        // Watch callbacks last, outside net-snmp's: they may submit or unwatch.
+        for (int fd : ready) {
+            auto it = watches.find(fd);
+            if (it == watches.end()) continue;
+            auto cb = it->second->on_ready;  // a copy: the callback may unwatch itself
+            cb();
+        }
         stats.in_flight = active.size();
         stats.queued = queue.size();
         return !active.empty() || !queue.empty();
+    }
+
+    bool watch_fd(int fd, std::function<void()> on_ready) {
+        auto w = std::make_unique<Watch>();
+        w->is_watch = true;
+        w->fd = fd;
+        w->on_ready = std::move(on_ready);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = static_cast<Polled*>(w.get());
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return false;
+        watches[fd] = std::move(w);
+        return true;
+    }
+
+    void unwatch_fd(int fd) {
+        if (watches.erase(fd)) epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
     }
 };
 
@@ -932,7 +1004,7 @@ void Engine::submit(Request req, Callback cb) {
 }
 
 void Engine::run() {
-    while (true) {
+    while (!idle()) {
         if (impl_->stop_check && impl_->stop_check()) return;
         if (!impl_->step(std::chrono::milliseconds(100))) return;
     }
@@ -955,6 +1027,12 @@ EngineStats Engine::stats() const {
 }
 void Engine::set_stop_check(std::function<bool()> check) {
     impl_->stop_check = std::move(check);
+}
+bool Engine::watch_fd(int fd, std::function<void()> on_ready) {
+    return impl_->watch_fd(fd, std::move(on_ready));
+}
+void Engine::unwatch_fd(int fd) {
+    impl_->unwatch_fd(fd);
 }
 
 Response run_one(Request req) {

@@ -242,6 +242,13 @@ class Engine {
     EngineStats stats() const;
     /// When set and it returns true, run() returns early (e.g. dce::cli::interrupted).
     void set_stop_check(std::function<bool()> check);
+    /// Watches another descriptor (e.g. stdin) in the same epoll wait: `on_ready` runs on
+    /// the thread in step() when `fd` is readable (or hung up). False when epoll cannot
+    /// watch it (a regular file or /dev/null: read those directly, they never block).
+    /// A watched fd does not keep run() going; step() keeps waiting on it even when no
+    /// request is in flight, so a caller waiting for input sleeps instead of spinning.
+    bool watch_fd(int fd, std::function<void()> on_ready);
+    void unwatch_fd(int fd);
 
   private:
     struct Impl;

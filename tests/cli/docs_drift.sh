@@ -3,9 +3,12 @@
 # half proves the check bites: a copy of the tree with one edited man page must fail.
 . "$(dirname "$0")/../lib/common.sh"
 
+# The generator's status is kept before check_eq runs: testing $? after check_eq tested
+# check_eq itself, so the diff was never shown when the docs drifted.
 out=$(/usr/bin/python3 "$DCE_SOURCE_DIR/scripts/gen-docs.py" --bin-dir "$DCE_BIN_DIR" --check 2>&1)
-check_eq "committed docs match the code" 0 $?
-[ $? -eq 0 ] || echo "$out" | head -40 >&2
+gen_rc=$?
+check_eq "committed docs match the code" 0 "$gen_rc"
+[ "$gen_rc" -eq 0 ] || echo "$out" | head -40 >&2
 
 # Drift must be caught: change one generated file in a copy and check again.
 mkdir -p "$T/src"
