@@ -1,5 +1,7 @@
 #include "tls/x509.hpp"
 
+#include "core/files.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -272,9 +274,24 @@ bool TrustStore::load(const std::string& ca_file, std::string& why) {
         }
         source_ = "system";
     } else {
-        if (X509_STORE_load_file(store_.get(), ca_file.c_str()) != 1) {
-            why = openssl_error("cannot read CA file " + ca_file);
-            why = "cannot read CA file " + ca_file + ": " + why;
+        // Read here, capped, rather than by X509_STORE_load_file: OpenSSL would search
+        // /dev/zero or a huge file for a PEM line forever, deaf to SIGTERM.
+        std::string bytes;
+        if (!read_file_capped(ca_file, max_list_file, bytes, why))
+            return why = "CA file: " + why, false;
+        BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        STACK_OF(X509_INFO)* infos =
+            bio ? PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+        int count = 0;
+        for (int i = 0; infos && i < sk_X509_INFO_num(infos); ++i) {
+            const X509_INFO* info = sk_X509_INFO_value(infos, i);
+            if (info->x509 && X509_STORE_add_cert(store_.get(), info->x509) == 1) ++count;
+            if (info->crl && X509_STORE_add_crl(store_.get(), info->crl) == 1) ++count;
+        }
+        sk_X509_INFO_pop_free(infos, X509_INFO_free);
+        if (count == 0) {
+            why =
+                "cannot read CA file " + ca_file + ": " + openssl_error("no PEM certificate in it");
             return false;
         }
         source_ = ca_file;
