@@ -264,6 +264,7 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
         const std::string& file = o.files[0];
         auto sc =
             crypto::verify_detached_signature(file, o.signature, o.public_key, o.signature_digest);
+        if (cli::interrupted()) return exit_interrupted;
         if (!sc.usable) {
             spdlog::error("{}", sc.error);
             out.write(make_error_record(tool_name, file, sc.error_code, sc.error));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Files read whole have a ceiling: a device or an endless file given by mistake
-# (/dev/zero here) is a clear error, not a process that grows to the machine's memory.
-# Each run is bounded by `timeout` and, outside sanitizer builds, by a 2 GiB address-space
-# limit, so an uncapped read fails this test quickly instead of swapping the machine.
+# Files read whole have a ceiling, and long reads stop at SIGTERM: a device or an endless
+# file given by mistake (/dev/zero here) is a clear error, not a process that grows to
+# the machine's memory and ignores signals. Each run is bounded by `timeout` and, outside
+# sanitizer builds, by a 2 GiB address-space limit, so an uncapped read fails this test
+# quickly instead of swapping the machine.
 . "$(dirname "$0")/../lib/common.sh"
 need dce-cert dce-discover dce-upgrade-verify openssl timeout jq
 cd "$T" || exit 1
@@ -55,4 +56,26 @@ bounded dce-upgrade-verify --signature /dev/zero --public-key x.crt fw.bin >out 
 check_eq "--signature /dev/zero is a usage error" 2 $?
 check_contains "--signature names the ceiling" "$(cat err)" "larger than 1 MiB"
 
+# --- a long hash stops at SIGTERM and exits 130 (DESIGN.md: interrupted)
+zeros=0000000000000000000000000000000000000000000000000000000000000000
+dce-upgrade-verify --sha256 "$zeros" /dev/zero >out 2>err &
+pid=$!
+# Signal only once it reads /dev/zero: by then run_tool has installed its handlers.
+for _ in $(seq 1 300); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -q -- '-> /dev/zero' && break
+    sleep 0.1
+done
+kill -TERM "$pid"
+# A generous bound, not a timing assertion: the old code never stopped at all.
+for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then
+    fail "dce-upgrade-verify still hashing /dev/zero 30 s after SIGTERM"
+    kill -KILL "$pid"
+fi
+wait "$pid"
+check_eq "SIGTERM during a hash exits 130" 130 $?
+check_eq "an interrupted hash writes no verdict" "" "$(cat out)"
 finish
