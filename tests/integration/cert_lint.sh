@@ -114,6 +114,29 @@ validate_records "$T/files.jsonl"
 check_eq "DER file: sha1 fails" fail "$(jq -rs --arg t "$T/sha1.der" '.[] | select(.target==$t and .check=="cert.signature-hash") | .status' "$T/files.jsonl")"
 check_eq "PEM file: vendor default fails" fail "$(jq -rs --arg t "$PKI/vendor.crt" '.[] | select(.target==$t and .check=="cert.vendor-default") | .status' "$T/files.jsonl")"
 check_eq "files get no protocol checks" 0 "$(jq -s '[.[] | select(.check|startswith("tls."))] | length' "$T/files.jsonl")"
+# Keys this OpenSSL cannot weigh are never passed as "0 bits": an SPKI whose algorithm
+# OID nobody knows (as GOST or post-quantum keys look), and RSASSA-PSS with parameters.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=odd \
+    -keyout "$T/odd.key" -outform DER -out "$T/odd.der" 2>/dev/null
+/usr/bin/python3 - "$T/odd.der" <<'PY'
+import sys
+p = sys.argv[1]; der = open(p, "rb").read()
+ec = bytes.fromhex("06072a8648ce3d0201")  # id-ecPublicKey -> 1.2.840.10045.2.127
+assert der.count(ec) == 1
+open(p, "wb").write(der.replace(ec, bytes.fromhex("06072a8648ce3d027f")))
+PY
+openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_pss_keygen_md:sha256 \
+    -pkeyopt rsa_pss_keygen_mgf1_md:sha256 -pkeyopt rsa_pss_keygen_saltlen:32 -out "$T/pss.key" 2>/dev/null
+openssl req -x509 -new -key "$T/pss.key" -subj /CN=pss -days 30 -out "$T/pss.pem" 2>/dev/null
+dce-cert lint --format json --file "$T/odd.der" --file "$T/pss.pem" >"$T/keys.jsonl" 2>/dev/null
+validate_records "$T/keys.jsonl"
+check_eq "undecodable key: cannot judge" warn "$(jq -rs --arg t "$T/odd.der" '.[] | select(.target==$t and .check=="cert.key-size") | .status' "$T/keys.jsonl")"
+check_contains "undecodable key: says why" "$(jq -rs --arg t "$T/odd.der" '.[] | select(.target==$t and .check=="cert.key-size") | .message' "$T/keys.jsonl")" "Cannot judge the key: OpenSSL cannot decode its 1.2.840.10045.2.127 key"
+check_eq "undecodable key: self-signed cannot be told" warn "$(jq -rs --arg t "$T/odd.der" '.[] | select(.target==$t and .check=="cert.self-signed") | .status' "$T/keys.jsonl")"
+check_eq "no key passed as 0 bits" 0 "$(jq -s '[.[] | select(.check=="cert.key-size" and .status=="pass" and (.message | test(" 0 bits")))] | length' "$T/keys.jsonl")"
+pss=$(jq -rs --arg t "$T/pss.pem" '.[] | select(.target==$t and .check=="cert.key-size") | .status' "$T/keys.jsonl")
+check_contains "RSASSA-PSS key judged by its size or not at all" "pass warn" "${pss:-none}"
+
 echo "not a certificate" >"$T/junk.pem"
 dce-cert lint --file "$T/junk.pem" >"$T/junk.jsonl" 2>/dev/null
 check_eq "unreadable file exit status" 3 $?
