@@ -58,7 +58,7 @@ constexpr CheckInfo check_table[] = {
      "Restrict the cipher list to AEAD suites with ECDHE.",
      "RFC 7465 (RC4); NIST SP 800-131A (3DES); RFC 9325", Severity::high},
     {"tls.forward-secrecy", "NoForwardSecrecy",
-     "The server accepts key exchanges without forward secrecy.",
+     "The server does not use forward secrecy, or also accepts static RSA key exchange.",
      "Allow only (EC)DHE key exchange (TLS 1.2) or TLS 1.3.", "RFC 9325 section 4.1",
      Severity::medium},
     {"pair.key-matches", "KeyDoesNotMatchCertificate",
@@ -406,15 +406,31 @@ std::vector<Finding> lint(const LintInput& in) {
             make(in, "tls.weak-cipher", Status::pass, "Refuses weak suites" + note + ".", wev));
     }
 
+    // As testssl.sh and Mozilla's intermediate profile judge it: what matters is what
+    // clients get. A server that picks (EC)DHE for a modern client but still accepts a
+    // static-RSA suite from an old one is a warning; a server whose choice lacks forward
+    // secrecy (or that has no forward-secret suite at all) fails.
     Json fev = {{"negotiated_cipher", p.cipher}, {"negotiated_forward_secret", p.negotiated_fs}};
-    if (!p.non_fs_accepted) {
+    if (p.non_fs_accepted && *p.non_fs_accepted) fev["cipher"] = p.non_fs_cipher;
+    if (!p.negotiated_fs) {
+        out.push_back(make(in, "tls.forward-secrecy", Status::fail,
+                           "Negotiated " + p.cipher +
+                               ", a key exchange without forward secrecy, with a client that "
+                               "offers forward-secret suites first.",
+                           fev));
+    } else if (!p.non_fs_accepted) {
         out.push_back(make(in, "tls.forward-secrecy", Status::warn,
-                           "Could not tell whether static RSA key exchange is accepted.", fev));
+                           "Prefers forward secrecy (" + p.cipher +
+                               "); could not tell whether static RSA key exchange is also "
+                               "accepted.",
+                           fev));
     } else if (*p.non_fs_accepted) {
-        fev["cipher"] = p.non_fs_cipher;
-        out.push_back(
-            make(in, "tls.forward-secrecy", Status::fail,
-                 "Accepts " + p.non_fs_cipher + ", a key exchange without forward secrecy.", fev));
+        out.push_back(make(in, "tls.forward-secrecy", Status::warn,
+                           "Prefers forward secrecy (" + p.cipher + ") but also accepts " +
+                               p.non_fs_cipher +
+                               ", a static RSA key exchange, from clients "
+                               "that offer nothing better.",
+                           fev));
     } else {
         out.push_back(make(in, "tls.forward-secrecy", Status::pass,
                            "Only forward-secret key exchanges accepted.", fev));

@@ -129,6 +129,8 @@ TEST_CASE("protocol facts: legacy accepted fails, unknown warns") {
     in.protocols.versions = {
         {"tls1.0", true}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", false}};
     in.protocols.weak_cipher_accepted = false;
+    in.protocols.cipher = "ECDHE-ECDSA-AES128-GCM-SHA256";
+    in.protocols.negotiated_fs = true;
     in.protocols.non_fs_accepted = std::nullopt;
     auto fs = lint(in);
     CHECK(status_of(fs, "tls.protocol-legacy") == dce::Status::fail);
@@ -222,4 +224,29 @@ TEST_CASE("a duplicated subjectAltName extension is called what it is") {
     CHECK(contains(f.message, "more than once"));
     CHECK(contains(f.message, "RFC 5280"));
     CHECK_FALSE(contains(f.message, "No subjectAltName"));
+}
+
+TEST_CASE("forward secrecy: preferred but static RSA also accepted warns; not negotiated fails") {
+    auto cert = lab_cert("p256", "CN=x", {"x"});
+    LintInput in = file_input(cert);
+    in.protocols.probed = true;
+    in.protocols.versions = {
+        {"tls1.0", false}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", true}};
+    in.protocols.weak_cipher_accepted = false;
+    in.protocols.cipher = "TLS_AES_256_GCM_SHA384";
+    in.protocols.negotiated_fs = true;
+    in.protocols.non_fs_accepted = false;
+    CHECK(status_of(lint(in), "tls.forward-secrecy") == dce::Status::pass);
+    // nginx's and OpenSSL's defaults: ECDHE first, AES128-GCM-SHA256 still accepted.
+    in.protocols.non_fs_accepted = true;
+    in.protocols.non_fs_cipher = "AES128-GCM-SHA256";
+    auto fs = lint(in);
+    CHECK(status_of(fs, "tls.forward-secrecy") == dce::Status::warn);
+    CHECK(contains(finding(fs, "tls.forward-secrecy").message, "AES128-GCM-SHA256"));
+    // The server's own choice lacks forward secrecy: that fails.
+    in.protocols.cipher = "AES128-GCM-SHA256";
+    in.protocols.negotiated_fs = false;
+    CHECK(status_of(lint(in), "tls.forward-secrecy") == dce::Status::fail);
+    in.protocols.non_fs_accepted = std::nullopt;
+    CHECK(status_of(lint(in), "tls.forward-secrecy") == dce::Status::fail);
 }

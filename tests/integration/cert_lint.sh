@@ -38,6 +38,12 @@ tls_s_server "port[tls10]" good -tls1 -cipher "$low"
 tls_s_server "port[tls11]" good -tls1_1 -cipher "$low"
 tls_s_server "port[weak]" good -no_tls1_3 -cipher 'eNULL:aNULL:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0'
 tls_s_server "port[nofs]" good -no_tls1_3 -cipher 'AES128-GCM-SHA256'
+# OpenSSL's and nginx's defaults: ECDHE preferred, static RSA (AES128-GCM-SHA256) also
+# accepted. Mozilla's intermediate profile and testssl.sh call that a warning, not a failure.
+tls_s_server "port[fsdefault]" good
+nginx_default_port=$(free_port)
+tls_nginx "$T/nginx-default" "$PKI/good.crt" "$PKI/good.key" "TLSv1.2 TLSv1.3" "HIGH:!aNULL:!MD5" "$nginx_default_port"
+port[nginxdefault]=$nginx_default_port
 dead=$(free_port)  # nothing listens here
 
 targets=("127.0.0.1:$good_port" "127.0.0.1:$dead")
@@ -80,6 +86,10 @@ expect tls10 tls.protocol-modern fail
 expect tls11 tls.protocol-legacy fail
 expect weak tls.weak-cipher fail
 expect nofs tls.forward-secrecy fail
+expect fsdefault tls.forward-secrecy warn
+expect nginxdefault tls.forward-secrecy warn
+check_contains "static RSA suite named" "$(jq -rs --arg t "127.0.0.1:${port[fsdefault]}" \
+    '.[] | select(.target==$t and .check=="tls.forward-secrecy") | .message' "$T/all.jsonl")" "AES"
 # ... and the bad servers do not fail what they do right.
 expect expired cert.signature-hash pass
 expect sha1 cert.key-size pass
