@@ -44,9 +44,23 @@ tls_s_server "port[fsdefault]" good
 nginx_default_port=$(free_port)
 tls_nginx "$T/nginx-default" "$PKI/good.crt" "$PKI/good.key" "TLSv1.2 TLSv1.3" "HIGH:!aNULL:!MD5" "$nginx_default_port"
 port[nginxdefault]=$nginx_default_port
+# A plain-HTTP nginx: a TLS client gets "HTTP/1.1 400" back, which OpenSSL calls a
+# wrong version number.
+plain_port=$(free_port)
+mkdir -p "$T/nginx-plain/logs" "$T/nginx-plain/tmp"
+cat >"$T/nginx-plain/nginx.conf" <<CONF
+user root; worker_processes 1; pid $T/nginx-plain/nginx.pid; error_log $T/nginx-plain/logs/error.log warn;
+events { worker_connections 64; }
+http { access_log off; client_body_temp_path $T/nginx-plain/tmp/body; proxy_temp_path $T/nginx-plain/tmp/proxy;
+  fastcgi_temp_path $T/nginx-plain/tmp/fcgi; uwsgi_temp_path $T/nginx-plain/tmp/uwsgi; scgi_temp_path $T/nginx-plain/tmp/scgi;
+  server { listen 127.0.0.1:$plain_port; location / { return 200 "ok\n"; } }
+}
+CONF
+bg_start nginx -e "$T/nginx-plain/logs/error.log" -p "$T/nginx-plain" -c "$T/nginx-plain/nginx.conf" -g 'daemon off;'
+wait_tcp "$plain_port" 10 || fail "plain nginx did not start: $(cat "$T/nginx-plain/logs/error.log")"
 dead=$(free_port)  # nothing listens here
 
-targets=("127.0.0.1:$good_port" "127.0.0.1:$dead")
+targets=("127.0.0.1:$good_port" "127.0.0.1:$dead" "127.0.0.1:$plain_port")
 for k in "${!port[@]}"; do targets+=("127.0.0.1:${port[$k]}"); done
 
 # One run over every endpoint at once: concurrency is part of what is tested.
@@ -101,7 +115,11 @@ check_eq "tls1.0 accepted, in evidence" true "$(jq -s --arg t "127.0.0.1:${port[
     '.[] | select(.target==$t and .check=="tls.protocol-legacy") | .evidence.versions."tls1.0"' "$T/all.jsonl")"
 check_eq "unreachable endpoint is one error record" unreachable "$(jq -rs --arg t "127.0.0.1:$dead" \
     '[.[] | select(.type=="error" and .target==$t) | .code] | join(",")' "$T/all.jsonl")"
-check_eq "every reachable endpoint judged" $(( ${#targets[@]} - 1 )) "$(jq -s '[.[] | select(.type=="finding") | .target] | unique | length' "$T/all.jsonl")"
+check_eq "plain-HTTP port is one error record" handshake "$(jq -rs --arg t "127.0.0.1:$plain_port" \
+    '[.[] | select(.type=="error" and .target==$t) | .code] | join(",")' "$T/all.jsonl")"
+check_contains "plain-HTTP port: said plainly" "$(jq -rs --arg t "127.0.0.1:$plain_port" \
+    '.[] | select(.type=="error" and .target==$t) | .message' "$T/all.jsonl")" "not TLS: the server answered in plain HTTP"
+check_eq "every reachable endpoint judged" $(( ${#targets[@]} - 2 )) "$(jq -s '[.[] | select(.type=="finding") | .target] | unique | length' "$T/all.jsonl")"
 check_eq "findings carry references" 0 "$(jq -s '[.[] | select(.type=="finding" and (.reference // "") == "")] | length' "$T/all.jsonl")"
 
 # Exit status alone: good server 0, a failing check 1.
