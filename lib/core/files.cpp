@@ -19,23 +19,25 @@ std::string format_size(std::size_t bytes) {
     return std::to_string(bytes) + " bytes";
 }
 
+InputFile::InputFile(const std::string& path) : is_stdin_(path == "-") {
+    fd_ = is_stdin_ ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) errno_ = errno;
+}
+
+InputFile::~InputFile() {
+    if (fd_ >= 0 && !is_stdin_) ::close(fd_);
+}
+
 bool read_file_capped(const std::string& path, std::size_t max, std::string& out,
                       std::string& error) {
     out.clear();
-    bool is_stdin = path == "-";
-    std::string shown = is_stdin ? std::string("standard input") : "'" + path + "'";
-    int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = "cannot read " + shown + ": " + std::strerror(errno);
+    InputFile in(path);
+    std::string shown = in.is_stdin() ? std::string("standard input") : "'" + path + "'";
+    if (!in.is_open()) {
+        error = "cannot read " + shown + ": " + std::strerror(in.open_errno());
         return false;
     }
-    struct Closer {
-        int fd;
-        bool own;
-        ~Closer() {
-            if (own) ::close(fd);
-        }
-    } closer{fd, !is_stdin};
+    int fd = in.fd();
     auto too_large = [&] {
         out.clear();
         error = "cannot read " + shown + ": larger than " + format_size(max) +

@@ -1,6 +1,7 @@
 #include "crypto/digest.hpp"
 
 #include "core/cli.hpp"
+#include "core/files.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -163,20 +164,13 @@ std::string digest_bytes(std::string_view data, DigestAlgorithm alg) {
 
 FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t buffer_bytes) {
     FileDigest r;
-    bool is_stdin = path == "-";
-    int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.error_code = errno == ENOENT ? "not-found" : "io";
-        r.error = "cannot open '" + path + "': " + std::strerror(errno);
+    InputFile in(path);
+    if (!in.is_open()) {
+        r.error_code = in.open_errno() == ENOENT ? "not-found" : "io";
+        r.error = "cannot open '" + path + "': " + std::strerror(in.open_errno());
         return r;
     }
-    struct Closer {
-        int fd;
-        bool own;
-        ~Closer() {
-            if (own) ::close(fd);
-        }
-    } closer{fd, !is_stdin};
+    int fd = in.fd();
 
     struct stat before {};
     bool regular = false;
