@@ -61,6 +61,19 @@ LintInput file_input(X509Ptr cert) {
     in.chain = {std::move(cert)};
     return in;
 }
+// A server as the handbook wants it: TLS 1.2 and 1.3 only, no weak or static-RSA suites.
+LintInput server_input() {
+    LintInput in = file_input(lab_cert("p256", "CN=x", {"x"}));
+    in.target = "h:443";
+    in.protocols.probed = true;
+    in.protocols.versions = {
+        {"tls1.0", false}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", true}};
+    in.protocols.weak_cipher_accepted = false;
+    in.protocols.cipher = "TLS_AES_256_GCM_SHA384";
+    in.protocols.negotiated_fs = true;
+    in.protocols.non_fs_accepted = false;
+    return in;
+}
 }  // namespace
 
 TEST_CASE("every check has an id, a reference and a help text") {
@@ -121,16 +134,9 @@ TEST_CASE("vendor default: OU marker or serial CN on a small self-issued RSA key
 }
 
 TEST_CASE("protocol facts: legacy accepted fails, unknown warns") {
-    auto cert = lab_cert("p256", "CN=x", {"x"});
-    LintInput in;
-    in.target = "h:443";
-    in.chain = {cert};
-    in.protocols.probed = true;
+    LintInput in = server_input();
     in.protocols.versions = {
         {"tls1.0", true}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", false}};
-    in.protocols.weak_cipher_accepted = false;
-    in.protocols.cipher = "ECDHE-ECDSA-AES128-GCM-SHA256";
-    in.protocols.negotiated_fs = true;
     in.protocols.non_fs_accepted = std::nullopt;
     auto fs = lint(in);
     CHECK(status_of(fs, "tls.protocol-legacy") == dce::Status::fail);
@@ -227,15 +233,7 @@ TEST_CASE("a duplicated subjectAltName extension is called what it is") {
 }
 
 TEST_CASE("forward secrecy: preferred but static RSA also accepted warns; not negotiated fails") {
-    auto cert = lab_cert("p256", "CN=x", {"x"});
-    LintInput in = file_input(cert);
-    in.protocols.probed = true;
-    in.protocols.versions = {
-        {"tls1.0", false}, {"tls1.1", false}, {"tls1.2", true}, {"tls1.3", true}};
-    in.protocols.weak_cipher_accepted = false;
-    in.protocols.cipher = "TLS_AES_256_GCM_SHA384";
-    in.protocols.negotiated_fs = true;
-    in.protocols.non_fs_accepted = false;
+    LintInput in = server_input();
     CHECK(status_of(lint(in), "tls.forward-secrecy") == dce::Status::pass);
     // nginx's and OpenSSL's defaults: ECDHE first, AES128-GCM-SHA256 still accepted.
     in.protocols.non_fs_accepted = true;
