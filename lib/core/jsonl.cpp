@@ -1,5 +1,7 @@
 #include "core/jsonl.hpp"
 
+#include "core/cli.hpp"
+
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
@@ -50,6 +52,13 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buf_.size()) return true;  // full: caller handles an over-long line
+    // SIGINT/SIGTERM end the input: /dev/zero or an idle pipe would otherwise keep a
+    // reader (skipping an endless line, or blocked in read) going forever.
+    if (cli::interrupted()) {
+        error_ = "interrupted";
+        eof_ = true;
+        return false;
+    }
     while (true) {
         ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
         if (got > 0) {
@@ -60,8 +69,9 @@ bool LineReader::fill() {
             eof_ = true;
             return false;
         }
-        if (errno == EINTR) continue;
-        error_ = std::strerror(errno);
+        int e = errno;
+        if (e == EINTR && !cli::interrupted()) continue;
+        error_ = e == EINTR ? "interrupted" : std::strerror(e);
         eof_ = true;
         return false;
     }
