@@ -113,7 +113,10 @@ class Output {
                     sans += (sans.empty() ? "" : ", ") + n.get<std::string>();
             out += "  sans      " + (sans.empty() ? "-" : sans) + "\n";
             out += "  valid     " + s("not_before") + " .. " + s("not_after") + "\n";
-            if (c.contains("key"))
+            if (c.contains("key") && c["key"].contains("error"))
+                out += "  key       " + c["key"].value("error", "?") + ", " +
+                       s("signature_algorithm") + "\n";
+            else if (c.contains("key"))
                 out += "  key       " + c["key"].value("type", "?") + " " +
                        std::to_string(c["key"].value("bits", 0)) + " bits, " +
                        s("signature_algorithm") + "\n";

@@ -162,6 +162,11 @@ check_eq "undecodable key: cannot judge" warn "$(jq -rs --arg t "$T/odd.der" '.[
 check_contains "undecodable key: says why" "$(jq -rs --arg t "$T/odd.der" '.[] | select(.target==$t and .check=="cert.key-size") | .message' "$T/keys.jsonl")" "Cannot judge the key: OpenSSL cannot decode its 1.2.840.10045.2.127 key"
 check_eq "undecodable key: self-signed cannot be told" warn "$(jq -rs --arg t "$T/odd.der" '.[] | select(.target==$t and .check=="cert.self-signed") | .status' "$T/keys.jsonl")"
 check_eq "no key passed as 0 bits" 0 "$(jq -s '[.[] | select(.check=="cert.key-size" and .status=="pass" and (.message | test(" 0 bits")))] | length' "$T/keys.jsonl")"
+dce-cert inspect --format json --file "$T/odd.der" >"$T/odd.jsonl" 2>/dev/null
+validate_records "$T/odd.jsonl"
+check_eq "undecodable key: the cert record names its algorithm" 1.2.840.10045.2.127 "$(jq -r .key.algorithm "$T/odd.jsonl")"
+check_contains "undecodable key: the text table says so" "$(dce-cert inspect --format text --file "$T/odd.der" 2>/dev/null)" \
+    "key       OpenSSL cannot decode its 1.2.840.10045.2.127 key"
 pss=$(jq -rs --arg t "$T/pss.pem" '.[] | select(.target==$t and .check=="cert.key-size") | .status' "$T/keys.jsonl")
 check_contains "RSASSA-PSS key judged by its size or not at all" "pass warn" "${pss:-none}"
 
