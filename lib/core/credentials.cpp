@@ -1,4 +1,5 @@
 #include "core/credentials.hpp"
+#include "core/files.hpp"
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -6,8 +7,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace dce {
 
@@ -169,14 +168,11 @@ bool CredentialStore::load_file(const std::string& path, std::string& error) {
         error = "credentials file '" + path + "' is owned by another user";
         return false;
     }
-    std::ifstream in(path);
-    if (!in) {
-        error = "cannot read credentials file '" + path + "'";
+    std::string text;
+    if (!read_file_capped(path, max_small_file, text, error)) {
+        error = "credentials file: " + error;
         return false;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
     bool ok = load_text(text, path, error);
     explicit_bzero(text.data(), text.size());
     return ok;

@@ -1,5 +1,7 @@
 #include "core/jsonl.hpp"
 
+#include "core/cli.hpp"
+
 #include <poll.h>
 #include <unistd.h>
 #include <cerrno>
@@ -55,6 +57,13 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buf_.size()) return true;  // full: caller handles an over-long line
+    // SIGINT/SIGTERM end the input: /dev/zero or an idle pipe would otherwise keep a
+    // reader (skipping an endless line, or blocked in read) going forever.
+    if (cli::interrupted()) {
+        error_ = "interrupted";
+        eof_ = true;
+        return false;
+    }
     if (!wait_) {
         // Regular files always poll readable, so they are read whole as before.
         pollfd p{fd_, POLLIN, 0};
@@ -73,8 +82,9 @@ bool LineReader::fill() {
             eof_ = true;
             return false;
         }
-        if (errno == EINTR) continue;
-        error_ = std::strerror(errno);
+        int e = errno;
+        if (e == EINTR && !cli::interrupted()) continue;
+        error_ = e == EINTR ? "interrupted" : std::strerror(e);
         eof_ = true;
         return false;
     }

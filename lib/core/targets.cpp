@@ -1,12 +1,10 @@
 #include "core/targets.hpp"
 
+#include "core/files.hpp"
+
 #include <arpa/inet.h>
 
 #include <charconv>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace dce {
 namespace {
@@ -198,20 +196,14 @@ bool TargetList::add_line_source(std::string_view origin, std::string_view conte
 }
 
 bool TargetList::add(std::string_view spec, std::string& error) {
-    if (spec == "-") {
-        std::string content((std::istreambuf_iterator<char>(std::cin)), {});
-        return add_line_source("<stdin>", content, error);
-    }
-    if (!spec.empty() && spec.front() == '@') {
-        std::string path(spec.substr(1));
-        std::ifstream in(path);
-        if (!in) {
-            error = "cannot read target file '" + path + "'";
+    if (spec == "-" || (!spec.empty() && spec.front() == '@')) {
+        std::string path = spec == "-" ? "-" : std::string(spec.substr(1));
+        std::string content;
+        if (!read_file_capped(path, max_list_file, content, error)) {
+            error = "target list: " + error;
             return false;
         }
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return add_line_source(path, ss.str(), error);
+        return add_line_source(path == "-" ? "<stdin>" : path, content, error);
     }
     return add_one(spec, error);
 }

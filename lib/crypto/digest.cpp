@@ -1,5 +1,8 @@
 #include "crypto/digest.hpp"
 
+#include "core/cli.hpp"
+#include "core/files.hpp"
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,6 +19,9 @@ namespace {
 
 struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct MdFree {
+    void operator()(EVP_MD* m) const { EVP_MD_free(m); }
 };
 
 std::string hex_of(const unsigned char* p, unsigned n) {
@@ -158,20 +164,13 @@ std::string digest_bytes(std::string_view data, DigestAlgorithm alg) {
 
 FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t buffer_bytes) {
     FileDigest r;
-    bool is_stdin = path == "-";
-    int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.error_code = errno == ENOENT ? "not-found" : "io";
-        r.error = "cannot open '" + path + "': " + std::strerror(errno);
+    InputFile in(path);
+    if (!in.is_open()) {
+        r.error_code = in.open_errno() == ENOENT ? "not-found" : "io";
+        r.error = "cannot open '" + path + "': " + std::strerror(in.open_errno());
         return r;
     }
-    struct Closer {
-        int fd;
-        bool own;
-        ~Closer() {
-            if (own) ::close(fd);
-        }
-    } closer{fd, !is_stdin};
+    int fd = in.fd();
 
     struct stat before {};
     bool regular = false;
@@ -187,15 +186,22 @@ FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t
 
     std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
     // Fetching the implementation once avoids a per-call provider lookup.
-    EVP_MD* md = EVP_MD_fetch(nullptr, std::string(name(alg)).c_str(), nullptr);
-    if (!ctx || !md || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) {
-        EVP_MD_free(md);
+    std::unique_ptr<EVP_MD, MdFree> md(
+        EVP_MD_fetch(nullptr, std::string(name(alg)).c_str(), nullptr));
+    if (!ctx || !md || EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1) {
         r.error_code = "crypto";
         r.error = "OpenSSL cannot compute " + std::string(name(alg));
         return r;
     }
     std::unique_ptr<unsigned char[]> buf(new unsigned char[buffer_bytes]);
     while (true) {
+        // SIGINT/SIGTERM end the read within one buffer: a device or an endless pipe
+        // given by mistake would otherwise be hashed forever.
+        if (cli::interrupted()) {
+            r.error_code = "interrupted";
+            r.error = "reading '" + path + "' was interrupted";
+            return r;
+        }
         ssize_t n = ::read(fd, buf.get(), buffer_bytes);
         if (n > 0) {
             EVP_DigestUpdate(ctx.get(), buf.get(), static_cast<std::size_t>(n));
@@ -204,12 +210,10 @@ FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t
         }
         if (n == 0) break;
         if (errno == EINTR) continue;
-        EVP_MD_free(md);
         r.error_code = "io";
         r.error = "cannot read '" + path + "': " + std::strerror(errno);
         return r;
     }
-    EVP_MD_free(md);
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx.get(), out, &len);

@@ -1,5 +1,7 @@
 #include "crypto/signature.hpp"
 
+#include "core/files.hpp"
+
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -12,9 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 namespace dce::crypto {
@@ -30,18 +30,6 @@ struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-bool read_whole(const std::string& path, std::string& out, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = "cannot read '" + path + "': " + std::strerror(errno);
-        return false;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
-    return true;
-}
 
 Pkey load_public_key(const std::string& pem, std::string& error) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(
@@ -136,7 +124,8 @@ SignatureCheck verify_detached_signature(const std::string& file_path,
                                          DigestAlgorithm digest) {
     SignatureCheck r;
     std::string pem, sig_raw;
-    if (!read_whole(public_key_path, pem, r.error)) return r.error_code = "key", r;
+    if (!read_file_capped(public_key_path, max_small_file, pem, r.error))
+        return r.error_code = "key", r;
     Pkey key = load_public_key(pem, r.error);
     if (!key) {
         r.error = "public key '" + public_key_path + "': " + r.error;
@@ -144,7 +133,8 @@ SignatureCheck verify_detached_signature(const std::string& file_path,
         return r;
     }
     r.key_type = describe_key(key.get());
-    if (!read_whole(signature_path, sig_raw, r.error)) return r.error_code = "signature", r;
+    if (!read_file_capped(signature_path, max_small_file, sig_raw, r.error))
+        return r.error_code = "signature", r;
     auto sig = decode_signature(sig_raw);
     if (sig.empty()) {
         r.error = "signature file '" + signature_path + "' is empty";

@@ -1,5 +1,7 @@
 #include "snmp/profile.hpp"
 
+#include "core/files.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -376,18 +378,16 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
 }
 
 bool load_profile_file(const std::string& path, Profile& out, std::vector<std::string>& errors) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        errors.push_back(path + ": cannot read");
+    std::string text, why;
+    if (!read_file_capped(path, max_list_file, text, why)) {
+        errors.push_back(why);
         return false;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Json doc = Json::parse(ss.str(), nullptr, false);
+    Json doc = Json::parse(text, nullptr, false);
     if (doc.is_discarded()) {
         // Re-parse with exceptions on for the byte position of the error.
         try {
-            Json again = Json::parse(ss.str());
+            Json again = Json::parse(text);
             (void)again;
         } catch (const nlohmann::json::parse_error& e) {
             errors.push_back(path + ": not valid JSON (byte " + std::to_string(e.byte) + ")");

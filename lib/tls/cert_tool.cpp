@@ -3,6 +3,7 @@
 #include "core/cli.hpp"
 #include "core/credentials.hpp"
 #include "core/exit_codes.hpp"
+#include "core/files.hpp"
 #include "core/jsonl.hpp"
 #include "core/log.hpp"
 #include "core/targets.hpp"
@@ -21,7 +22,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -113,7 +113,10 @@ class Output {
                     sans += (sans.empty() ? "" : ", ") + n.get<std::string>();
             out += "  sans      " + (sans.empty() ? "-" : sans) + "\n";
             out += "  valid     " + s("not_before") + " .. " + s("not_after") + "\n";
-            if (c.contains("key"))
+            if (c.contains("key") && c["key"].contains("error"))
+                out += "  key       " + c["key"].value("error", "?") + ", " +
+                       s("signature_algorithm") + "\n";
+            else if (c.contains("key"))
                 out += "  key       " + c["key"].value("type", "?") + " " +
                        std::to_string(c["key"].value("bits", 0)) + " bits, " +
                        s("signature_algorithm") + "\n";
@@ -194,8 +197,10 @@ class Gatherer {
     }
 
     void add_inventory(const std::string& path) {
-        std::ifstream in(path);
-        if (!in) throw UsageError("cannot read " + path + ": " + std::strerror(errno));
+        std::string text, why;
+        if (!read_file_capped(path, max_list_file, text, why))
+            throw UsageError("inventory: " + why);
+        std::istringstream in(text);
         std::string line;
         int n = 0;
         while (std::getline(in, line)) {
@@ -356,17 +361,6 @@ void add_network_fields(Json& rec, const EndpointResult& r, const std::string& d
     rec["elapsed_ms"] = static_cast<std::int64_t>(r.elapsed_ms + 0.5);
 }
 
-std::string read_small_file(const std::string& path, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = std::strerror(errno);
-        return {};
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int run_targets(const CertOptions& o, bool lint) {
     Output out(o, lint);
     Work w;
@@ -390,10 +384,14 @@ int run_targets(const CertOptions& o, bool lint) {
 
     // Certificate files: no server to ask, so only the certificate checks apply.
     for (const auto& path : w.files) {
-        std::string err;
-        std::string bytes = read_small_file(path, err);
+        std::string err, bytes;
         std::vector<X509Ptr> chain;
-        if (!err.empty() || !tls::parse_certificates(bytes, chain, err)) {
+        if (!read_file_capped(path, max_small_file, bytes, err)) {
+            ++errors;
+            out.emit(make_error_record(tool_name, path, "io", err));
+            continue;
+        }
+        if (!tls::parse_certificates(bytes, chain, err)) {
             ++errors;
             out.emit(make_error_record(tool_name, path, "parse",
                                        "cannot read a certificate from " + path + ": " + err));
@@ -478,8 +476,15 @@ std::optional<Secret> passphrase(const CertOptions& o) {
         throw UsageError(
             "give one of --passphrase-stdin, --passphrase-env, --passphrase-credential");
     if (o.passphrase_stdin) {
+        // One line, capped: stdin may be a device or an endless pipe by mistake.
+        constexpr std::size_t max_passphrase = 4096;
         std::string line;
-        if (!std::getline(std::cin, line)) throw UsageError("--passphrase-stdin: nothing on stdin");
+        char ch;
+        while (line.size() <= max_passphrase && std::cin.get(ch) && ch != '\n')
+            line.push_back(ch);
+        if (line.size() > max_passphrase)
+            throw UsageError("--passphrase-stdin: longer than " + format_size(max_passphrase));
+        if (line.empty() && !std::cin) throw UsageError("--passphrase-stdin: nothing on stdin");
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty()) throw UsageError("--passphrase-stdin: empty passphrase");
         return Secret(std::move(line));

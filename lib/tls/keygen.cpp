@@ -1,5 +1,6 @@
 #include "tls/keygen.hpp"
 
+#include "core/files.hpp"
 #include "core/jsonl.hpp"
 
 #include <openssl/err.h>
@@ -12,8 +13,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace dce::tls {
 namespace {
@@ -130,17 +129,6 @@ int passphrase_cb(char* buf, int size, int, void* u) {
     if (static_cast<int>(v.size()) > size) return -1;
     std::memcpy(buf, v.data(), v.size());
     return static_cast<int>(v.size());
-}
-
-std::string read_file(const std::string& path, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        why = "cannot read " + path + ": " + std::strerror(errno);
-        return {};
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 Finding pair_finding(const PairInput& in, const char* check, Status st, std::string msg,
@@ -292,8 +280,9 @@ bool write_public_file(const std::string& path, const std::string& data, bool fo
 }
 
 bool load_private_key(const std::string& path, const Secret* pass, PkeyPtr& out, std::string& why) {
-    std::string bytes = read_file(path, why);
-    if (bytes.empty()) return why = why.empty() ? path + " is empty" : why, false;
+    std::string bytes;
+    if (!read_file_capped(path, max_small_file, bytes, why)) return false;
+    if (bytes.empty()) return why = path + " is empty", false;
     BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
     EVP_PKEY* k =
         PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_cb, const_cast<Secret*>(pass));
@@ -316,8 +305,8 @@ bool load_private_key(const std::string& path, const Secret* pass, PkeyPtr& out,
 }
 
 bool load_certificates_file(const std::string& path, std::vector<X509Ptr>& out, std::string& why) {
-    std::string bytes = read_file(path, why);
-    if (!why.empty()) return false;
+    std::string bytes;
+    if (!read_file_capped(path, max_small_file, bytes, why)) return false;
     if (!parse_certificates(bytes, out, why)) {
         why = path + ": " + why;
         return false;

@@ -40,10 +40,11 @@ constexpr CheckInfo check_table[] = {
     {"cert.signature-hash", "WeakSignatureHash",
      "A certificate is signed with a hash weaker than SHA-256.",
      "Reissue the certificate signed with SHA-256 or better.", ref_fe_sha, Severity::high},
-    {"cert.key-size", "WeakKey", "A key is too small: RSA under 2048 bits or EC under 256 bits.",
+    {"cert.key-size", "WeakKey",
+     "A key is too small (RSA under 2048 bits, EC under 256 bits) or cannot be judged.",
      "Make a new key (dce-cert csr --key-type rsa2048|p256 or stronger) and reissue.",
      "NIST SP 800-131A Rev. 2; CA/Browser Forum Baseline Requirements 6.1.5", Severity::high},
-    {"cert.san", "MissingSubjectAltName", "The certificate has no subjectAltName extension.",
+    {"cert.san", "MissingSubjectAltName", "The certificate has no usable subjectAltName extension.",
      "Reissue it with the names and addresses in subjectAltName; clients ignore the CN.",
      "RFC 6125 section 6.4.4; CA/Browser Forum Baseline Requirements 7.1.2.7", Severity::medium},
     {"tls.protocol-legacy", "LegacyProtocolAccepted",
@@ -57,7 +58,7 @@ constexpr CheckInfo check_table[] = {
      "Restrict the cipher list to AEAD suites with ECDHE.",
      "RFC 7465 (RC4); NIST SP 800-131A (3DES); RFC 9325", Severity::high},
     {"tls.forward-secrecy", "NoForwardSecrecy",
-     "The server accepts key exchanges without forward secrecy.",
+     "The server does not use forward secrecy, or also accepts static RSA key exchange.",
      "Allow only (EC)DHE key exchange (TLS 1.2) or TLS 1.3.", "RFC 9325 section 4.1",
      Severity::medium},
     {"pair.key-matches", "KeyDoesNotMatchCertificate",
@@ -103,6 +104,23 @@ bool looks_like_serial(const std::string& s) {
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
+}
+
+/// A key this code can weigh: a type it knows and a size OpenSSL could read.
+bool judgeable_key(const CertInfo& c, std::string& why) {
+    if (!c.key_problem.empty()) return why = c.key_problem, false;
+    bool known = c.key_type == "RSA" || c.key_type == "DSA" || c.key_type == "EC" ||
+                 c.key_type == "Ed25519" || c.key_type == "Ed448";
+    if (!known || c.key_bits <= 0)
+        return why = "no rule for its " + c.key_algorithm + " key (" + c.key_type + ", " +
+                     std::to_string(c.key_bits) + " bits)",
+               false;
+    return true;
+}
+
+/// An empty name reads as nothing at all in a message; say it is empty.
+std::string shown_name(const std::string& name) {
+    return name.empty() ? std::string("an empty name") : name;
 }
 
 bool weak_key(const CertInfo& c, std::string& why) {
@@ -170,12 +188,26 @@ std::vector<Finding> lint(const LintInput& in) {
             out.push_back(make(in, "cert.vendor-default", Status::pass,
                                "Not a management card's factory-default certificate.", leaf_ev));
 
-        if (leaf.self_signed)
+        if (leaf.self_signed) {
             out.push_back(make(in, "cert.self-signed", Status::fail,
-                               "The certificate is self-signed (" + leaf.subject + ").", leaf_ev));
-        else
+                               "The certificate is self-signed (" + shown_name(leaf.subject) + ").",
+                               leaf_ev));
+        } else if (leaf.self_issued) {
+            // Issuer = subject, yet its own key does not verify it: nothing shows a CA
+            // issued it, and nothing shows it is self-signed either.
+            Json ev = leaf_ev;
+            ev["error"] = leaf.self_signature_problem;
+            out.push_back(make(in, "cert.self-signed", Status::warn,
+                               "Cannot tell whether the certificate is self-signed: it names "
+                               "itself as issuer (" +
+                                   shown_name(leaf.issuer) + "), but " +
+                                   leaf.self_signature_problem + ".",
+                               ev));
+        } else {
             out.push_back(make(in, "cert.self-signed", Status::pass,
-                               "The certificate is issued by " + leaf.issuer + ".", leaf_ev));
+                               "The certificate is issued by " + shown_name(leaf.issuer) + ".",
+                               leaf_ev));
+        }
 
         if (in.trust && in.trust->loaded()) {
             std::string verr;
@@ -265,26 +297,41 @@ std::vector<Finding> lint(const LintInput& in) {
                                "Signed with " + leaf.signature_algorithm + ".",
                                {{"signatures", sigs}}));
 
-        std::string weak;
+        std::string weak, unjudged;
         Json keys = Json::array();
         for (std::size_t i = 0; i < infos.size(); ++i) {
-            keys.push_back({{"subject", infos[i].subject},
-                            {"type", infos[i].key_type},
-                            {"bits", infos[i].key_bits}});
-            std::string w;
-            if (weak.empty() && weak_key(infos[i], w))
-                weak = w + (i == 0 ? "" : " in " + infos[i].subject);
+            Json k = {{"subject", infos[i].subject},
+                      {"type", infos[i].key_type},
+                      {"bits", infos[i].key_bits},
+                      {"algorithm", infos[i].key_algorithm}};
+            std::string where = i == 0 ? "" : " in " + shown_name(infos[i].subject), w;
+            if (!judgeable_key(infos[i], w)) {
+                k["error"] = w;
+                if (unjudged.empty()) unjudged = w + where;
+            } else if (weak.empty() && weak_key(infos[i], w)) {
+                weak = w + where;
+            }
+            keys.push_back(std::move(k));
         }
         if (!weak.empty())
             out.push_back(make(in, "cert.key-size", Status::fail, "Key too small: " + weak + ".",
                                {{"keys", keys}}));
+        else if (!unjudged.empty())
+            out.push_back(make(in, "cert.key-size", Status::warn,
+                               "Cannot judge the key: " + unjudged + ".", {{"keys", keys}}));
         else
             out.push_back(
                 make(in, "cert.key-size", Status::pass,
                      "Key " + leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits.",
                      {{"keys", keys}}));
 
-        if (!leaf.has_san_extension || leaf.sans.empty())
+        if (!leaf.san_problem.empty())
+            out.push_back(make(in, "cert.san", Status::fail,
+                               "Invalid subjectAltName: " + leaf.san_problem +
+                                   ", which RFC 5280 section 4.2 forbids; clients reject the "
+                                   "certificate or ignore its names.",
+                               leaf_ev));
+        else if (!leaf.has_san_extension || leaf.sans.empty())
             out.push_back(make(in, "cert.san", Status::fail,
                                "No subjectAltName: clients match names against it only.", leaf_ev));
         else
@@ -359,15 +406,31 @@ std::vector<Finding> lint(const LintInput& in) {
             make(in, "tls.weak-cipher", Status::pass, "Refuses weak suites" + note + ".", wev));
     }
 
+    // As testssl.sh and Mozilla's intermediate profile judge it: what matters is what
+    // clients get. A server that picks (EC)DHE for a modern client but still accepts a
+    // static-RSA suite from an old one is a warning; a server whose choice lacks forward
+    // secrecy (or that has no forward-secret suite at all) fails.
     Json fev = {{"negotiated_cipher", p.cipher}, {"negotiated_forward_secret", p.negotiated_fs}};
-    if (!p.non_fs_accepted) {
+    if (p.non_fs_accepted && *p.non_fs_accepted) fev["cipher"] = p.non_fs_cipher;
+    if (!p.negotiated_fs) {
+        out.push_back(make(in, "tls.forward-secrecy", Status::fail,
+                           "Negotiated " + p.cipher +
+                               ", a key exchange without forward secrecy, with a client that "
+                               "offers forward-secret suites first.",
+                           fev));
+    } else if (!p.non_fs_accepted) {
         out.push_back(make(in, "tls.forward-secrecy", Status::warn,
-                           "Could not tell whether static RSA key exchange is accepted.", fev));
+                           "Prefers forward secrecy (" + p.cipher +
+                               "); could not tell whether static RSA key exchange is also "
+                               "accepted.",
+                           fev));
     } else if (*p.non_fs_accepted) {
-        fev["cipher"] = p.non_fs_cipher;
-        out.push_back(
-            make(in, "tls.forward-secrecy", Status::fail,
-                 "Accepts " + p.non_fs_cipher + ", a key exchange without forward secrecy.", fev));
+        out.push_back(make(in, "tls.forward-secrecy", Status::warn,
+                           "Prefers forward secrecy (" + p.cipher + ") but also accepts " +
+                               p.non_fs_cipher +
+                               ", a static RSA key exchange, from clients "
+                               "that offer nothing better.",
+                           fev));
     } else {
         out.push_back(make(in, "tls.forward-secrecy", Status::pass,
                            "Only forward-secret key exchanges accepted.", fev));

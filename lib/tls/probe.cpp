@@ -102,6 +102,8 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
         result_.stage = Stage::handshake;
         SSL* ssl = stream_.native_handle();
         if (!spec_.sni.empty()) SSL_set_tlsext_host_name(ssl, spec_.sni.c_str());
+        SSL_set_msg_callback(ssl, &Attempt::on_message);
+        SSL_set_msg_callback_arg(ssl, this);
         stream_.async_handshake(asio::ssl::stream_base::client,
                                 [self](const boost::system::error_code& ec) {
                                     if (ec) return self->finish(false, self->handshake_error(ec));
@@ -110,12 +112,29 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
                                 });
     }
 
+    // Keeps the first record header the server sent: when it is not TLS at all, those
+    // bytes say what it is ("HTTP/" from a plain web server).
+    static void on_message(int write_p, int, int content_type, const void* buf, std::size_t len,
+                           SSL*, void* arg) {
+        auto* self = static_cast<Attempt*>(arg);
+        if (write_p || content_type != SSL3_RT_HEADER || !self->first_header_.empty()) return;
+        self->first_header_.assign(static_cast<const char*>(buf), len);
+    }
+
     std::string handshake_error(const boost::system::error_code& ec) {
         std::string m = ec.message();
         if (ec.category() == asio::error::get_ssl_category()) {
+            auto e = static_cast<unsigned long>(ec.value());
             char buf[256];
-            ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
+            ERR_error_string_n(e, buf, sizeof buf);
             m = buf;
+            // OpenSSL's "wrong version number" is what a plain-text reply looks like to it.
+            if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER) {
+                if (first_header_.starts_with("HTTP/"))
+                    return "not TLS: the server answered in plain HTTP (an http:// port?)";
+                return "not TLS: the server's reply is not a TLS record (a plain-text service?; "
+                       "OpenSSL: wrong version number)";
+            }
         }
         return m;
     }
@@ -164,6 +183,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     bool finished_ = false;
     std::size_t step_ = 0;
     std::string request_, received_;
+    std::string first_header_;  ///< the server's first record header, as received
     std::array<char, 4096> chunk_{};
 };
 

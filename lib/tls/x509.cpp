@@ -1,11 +1,14 @@
 #include "tls/x509.hpp"
 
+#include "core/files.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace dce::tls {
@@ -71,6 +74,23 @@ std::string asn1_string_text(const ASN1_STRING* s) {
                        static_cast<std::size_t>(ASN1_STRING_length(s)));
 }
 
+/// The long name of a known OID, else the dotted form.
+std::string object_text(const ASN1_OBJECT* obj) {
+    if (!obj) return "unknown";
+    char buf[128];
+    int n = OBJ_obj2txt(buf, sizeof buf, obj, 0);
+    return n > 0 ? std::string(buf,
+                               std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1))
+                 : "unknown";
+}
+
+std::string algor_text(const X509_ALGOR* alg) {
+    if (!alg) return "none";
+    const ASN1_OBJECT* obj = nullptr;
+    X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+    return object_text(obj);
+}
+
 std::string hex(const unsigned char* p, std::size_t n) {
     static const char digits[] = "0123456789abcdef";
     std::string s;
@@ -123,14 +143,32 @@ CertInfo describe_cert(X509* cert) {
             }
         }
         GENERAL_NAMES_free(gens);
+    } else if (crit == -2) {
+        c.has_san_extension = true;
+        c.san_problem = "the subjectAltName extension appears more than once";
     } else if (crit != -1) {
-        c.has_san_extension = true;  // present but unparsable
+        c.has_san_extension = true;
+        c.san_problem = "the subjectAltName extension cannot be decoded";
     }
 
     c.not_before = asn1_time(X509_get0_notBefore(cert));
     c.not_after = asn1_time(X509_get0_notAfter(cert));
 
-    if (EVP_PKEY* pk = X509_get0_pubkey(cert)) {
+    ASN1_OBJECT* key_alg = nullptr;
+    if (const X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
+        spki && X509_PUBKEY_get0_param(&key_alg, nullptr, nullptr, nullptr, spki) == 1)
+        c.key_algorithm = object_text(key_alg);
+    EVP_PKEY* pk = X509_get0_pubkey(cert);
+    ERR_clear_error();
+    if (!pk) {
+        // GOST, post-quantum, odd RSASSA-PSS parameters: a key is there, but this OpenSSL
+        // cannot read it, so nothing can be said about its strength or the signature.
+        c.key_type = "unknown";
+        c.key_problem = "OpenSSL cannot decode its " +
+                        (c.key_algorithm.empty() ? std::string("public") : c.key_algorithm) +
+                        " key";
+        if (c.self_issued) c.self_signature_problem = "its own key cannot be decoded";
+    } else {
         c.key_bits = EVP_PKEY_get_bits(pk);
         switch (EVP_PKEY_get_base_id(pk)) {
             case EVP_PKEY_RSA:
@@ -159,7 +197,25 @@ CertInfo describe_cert(X509* cert) {
                 break;
         }
         // Self-signed means the certificate's own key verifies it, not just equal names.
-        if (c.self_issued) c.self_signed = X509_verify(cert, pk) == 1;
+        if (c.self_issued) {
+            const X509_ALGOR* outer = nullptr;
+            X509_get0_signature(nullptr, &outer, cert);
+            const X509_ALGOR* inner = X509_get0_tbs_sigalg(cert);
+            if (!outer || !inner || X509_ALGOR_cmp(outer, inner) != 0) {
+                // X509_verify refuses these without a word; say what is wrong.
+                std::string o = algor_text(outer), i = algor_text(inner);
+                c.self_signature_problem =
+                    o == i ? "the signature algorithm's parameters outside the signed part "
+                             "differ from those inside it"
+                           : "the signature algorithm outside the signed part (" + o +
+                                 ") differs from the one inside it (" + i + ")";
+                c.self_signature_problem += ", which RFC 5280 section 4.1.1.2 forbids";
+            } else if (X509_verify(cert, pk) == 1) {
+                c.self_signed = true;
+            } else {
+                c.self_signature_problem = "its signature does not verify with its own key";
+            }
+        }
         ERR_clear_error();
     }
 
@@ -225,6 +281,8 @@ Json cert_fields(const CertInfo& c) {
     if (c.not_after) j["not_after"] = format_timestamp(*c.not_after);
     Json key = {{"type", c.key_type}, {"bits", c.key_bits}};
     if (!c.curve.empty()) key["curve"] = c.curve;
+    if (!c.key_algorithm.empty()) key["algorithm"] = c.key_algorithm;
+    if (!c.key_problem.empty()) key["error"] = c.key_problem;
     j["key"] = key;
     j["signature_algorithm"] = c.signature_algorithm;
     j["signature_hash"] = c.signature_hash;
@@ -272,9 +330,24 @@ bool TrustStore::load(const std::string& ca_file, std::string& why) {
         }
         source_ = "system";
     } else {
-        if (X509_STORE_load_file(store_.get(), ca_file.c_str()) != 1) {
-            why = openssl_error("cannot read CA file " + ca_file);
-            why = "cannot read CA file " + ca_file + ": " + why;
+        // Read here, capped, rather than by X509_STORE_load_file: OpenSSL would search
+        // /dev/zero or a huge file for a PEM line forever, deaf to SIGTERM.
+        std::string bytes;
+        if (!read_file_capped(ca_file, max_list_file, bytes, why))
+            return why = "CA file: " + why, false;
+        BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        STACK_OF(X509_INFO)* infos =
+            bio ? PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+        int count = 0;
+        for (int i = 0; infos && i < sk_X509_INFO_num(infos); ++i) {
+            const X509_INFO* info = sk_X509_INFO_value(infos, i);
+            if (info->x509 && X509_STORE_add_cert(store_.get(), info->x509) == 1) ++count;
+            if (info->crl && X509_STORE_add_crl(store_.get(), info->crl) == 1) ++count;
+        }
+        sk_X509_INFO_pop_free(infos, X509_INFO_free);
+        if (count == 0) {
+            why =
+                "cannot read CA file " + ca_file + ": " + openssl_error("no PEM certificate in it");
             return false;
         }
         source_ = ca_file;

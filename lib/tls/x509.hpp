@@ -20,8 +20,11 @@ struct CertInfo {
     std::vector<std::string> subject_ou;
     std::vector<std::string> sans;  ///< "DNS:name", "IP:addr", "email:...", "URI:..."
     bool has_san_extension = false;
+    std::string san_problem;  ///< why the extension present could not be read; empty if fine
     std::optional<SystemTime> not_before, not_after;
-    std::string key_type;  ///< RSA, EC, Ed25519, Ed448, DSA, unknown
+    std::string key_type;       ///< RSA, EC, Ed25519, Ed448, DSA, unknown
+    std::string key_algorithm;  ///< the SPKI algorithm: rsaEncryption, or a dotted OID
+    std::string key_problem;    ///< why OpenSSL could not read the key; empty if it could
     int key_bits = 0;
     std::string curve;                ///< EC group name, e.g. prime256v1
     std::string signature_algorithm;  ///< e.g. sha256WithRSAEncryption
@@ -32,6 +35,9 @@ struct CertInfo {
     std::vector<std::string> ocsp, crl;
     bool self_issued = false;  ///< subject == issuer
     bool self_signed = false;  ///< self-issued and its own key verifies its signature
+    /// Self-issued but not self-signed: why its own key does not verify it (an unreadable
+    /// key, differing signature algorithms, a bad signature).
+    std::string self_signature_problem;
     bool is_ca = false;
     int version = 0;
 };

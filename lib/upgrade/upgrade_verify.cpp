@@ -2,16 +2,13 @@
 
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
+#include "core/files.hpp"
 #include "crypto/checksum_list.hpp"
 #include "crypto/signature.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <future>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 
 namespace dce {
@@ -141,20 +138,13 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
         jobs.push_back(
             {o.files[0], o.files[0], *o.expected_algorithm, o.expected_hex, o.expected_flag});
     } else if (!o.checksum_list.empty()) {
-        std::string text;
-        if (o.checksum_list == "-") {
-            text.assign(std::istreambuf_iterator<char>(std::cin), {});
-        } else {
-            std::ifstream in(o.checksum_list, std::ios::binary);
-            if (!in) {
-                out.write(make_error_record(tool_name, o.checksum_list, "io",
-                                            "cannot read checksum list '" + o.checksum_list + "'"));
-                spdlog::error("cannot read checksum list '{}'", o.checksum_list);
-                return exit_usage;
-            }
-            std::stringstream ss;
-            ss << in.rdbuf();
-            text = ss.str();
+        std::string text, why;
+        if (!read_file_capped(o.checksum_list, max_small_file, text, why)) {
+            if (cli::interrupted()) return exit_interrupted;
+            why = "checksum list: " + why;
+            out.write(make_error_record(tool_name, o.checksum_list, "io", why));
+            spdlog::error("{}", why);
+            return exit_usage;
         }
         auto list = crypto::parse_checksum_list(text);
         std::string list_name = o.checksum_list == "-" ? "<stdin>" : o.checksum_list;
@@ -274,6 +264,7 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
         const std::string& file = o.files[0];
         auto sc =
             crypto::verify_detached_signature(file, o.signature, o.public_key, o.signature_digest);
+        if (cli::interrupted()) return exit_interrupted;
         if (!sc.usable) {
             spdlog::error("{}", sc.error);
             out.write(make_error_record(tool_name, file, sc.error_code, sc.error));

@@ -1,0 +1,45 @@
+#pragma once
+// Reading a whole file into memory, with a ceiling. A path an operator gives may be
+// /dev/zero, a FIFO or a multi-gigabyte log by mistake; an uncapped read grows until the
+// machine swaps, and cannot be stopped. Every whole-file read in the tools goes through
+// here, with the ceiling that fits what the file is meant to hold.
+
+#include <cstddef>
+#include <string>
+
+namespace dce {
+
+/// Keys, certificates, signatures, checksum lists, credentials files.
+inline constexpr std::size_t max_small_file = std::size_t{1} << 20;
+/// Target lists, inventories, device profiles.
+inline constexpr std::size_t max_list_file = std::size_t{16} << 20;
+
+/// An input opened for reading: a file, or standard input for "-" (never closed here).
+class InputFile {
+  public:
+    explicit InputFile(const std::string& path);
+    ~InputFile();
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+
+    bool is_open() const { return fd_ >= 0; }
+    int fd() const { return fd_; }
+    int open_errno() const { return errno_; }  ///< why it could not be opened
+    bool is_stdin() const { return is_stdin_; }
+
+  private:
+    int fd_ = -1;
+    int errno_ = 0;
+    bool is_stdin_ = false;
+};
+
+/// Reads all of `path` ("-" is standard input) into `out`. False, with a message that
+/// names the path, when it cannot be opened or read, is a directory, holds more than
+/// `max` bytes, or SIGINT/SIGTERM arrived while it was read (cli::interrupted()).
+bool read_file_capped(const std::string& path, std::size_t max, std::string& out,
+                      std::string& error);
+
+/// "1 MiB", "16 MiB", "512 KiB", "100 bytes": a ceiling as error messages say it.
+std::string format_size(std::size_t bytes);
+
+}  // namespace dce
