@@ -206,7 +206,8 @@ TEST_CASE("a self-issued certificate whose signature OpenSSL rejects is not 'iss
     CHECK_FALSE(c.self_signed);
     CHECK(contains(c.self_signature_problem, "ecdsa-with-SHA384"));
     CHECK(contains(c.self_signature_problem, "ecdsa-with-SHA256"));
-    const auto& f = finding(lint(file_input(cert)), "cert.self-signed");
+    auto findings = lint(file_input(cert));  // owns what f refers to
+    const auto& f = finding(findings, "cert.self-signed");
     CHECK(f.status == dce::Status::warn);
     CHECK(contains(f.message, "differs"));
     CHECK_FALSE(contains(f.message, "issued by"));
@@ -225,7 +226,8 @@ TEST_CASE("a duplicated subjectAltName extension is called what it is") {
     auto dup = from_der(to_der(cert.get()));
     CertInfo c = describe_cert(dup.get());
     CHECK(contains(c.san_problem, "more than once"));
-    const auto& f = finding(lint(file_input(dup)), "cert.san");
+    auto findings = lint(file_input(dup));  // owns what f refers to
+    const auto& f = finding(findings, "cert.san");
     CHECK(f.status == dce::Status::fail);
     CHECK(contains(f.message, "more than once"));
     CHECK(contains(f.message, "RFC 5280"));
