@@ -102,7 +102,7 @@ Json with_site(const std::string& rec_text, const std::string& site) {
 
 Json number_json(double v) {
     // Integral values come back as integers: 42 went in, 42 comes out.
-    if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0)
+    if (std::floor(v) == v && std::fabs(v) <= static_cast<double>(max_exact_integer))
         return static_cast<std::int64_t>(v);
     return v;
 }
@@ -181,12 +181,12 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         if (!site.empty()) r["site"] = site;
         r["device"] = st.col_text(1);
         r["metric"] = st.col_text(2);
-        if (!st.is_null(7))
+        if (extra.contains("value"))  // booleans, and integers beyond 2^53 exactly
+            r["value"] = extra["value"];
+        else if (!st.is_null(7))
             r["value"] = number_json(st.col_double(7));
         else if (!st.is_null(8))
             r["value"] = st.col_text(8);
-        else if (extra.contains("value"))
-            r["value"] = extra["value"];
         else
             r["value"] = nullptr;
         if (!st.is_null(4)) r["unit"] = st.col_text(4);

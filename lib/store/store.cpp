@@ -108,6 +108,13 @@ bool to_row(const Json& rec, std::string_view forced_site, Row& row, std::string
                 row.num = v.get<double>();
                 if (!std::isfinite(row.num))
                     return why = "field \"value\" is not a finite number", false;
+                bool exact = true;
+                if (v.is_number_unsigned())
+                    exact = v.get<std::uint64_t>() <= std::uint64_t{max_exact_integer};
+                else if (v.is_number_integer())
+                    exact = v.get<std::int64_t>() <= max_exact_integer &&
+                            v.get<std::int64_t>() >= -max_exact_integer;
+                if (!exact) extra["value"] = v;  // the query gives this back, not the double
             } else if (v.is_string()) {
                 row.has_txt = true;
                 row.txt = v.get<std::string>();

@@ -20,6 +20,10 @@ namespace dce::store {
 
 inline constexpr int schema_version_current = 3;
 
+/// 2^53: integers beyond it do not survive a double (the `num` column), so a reading's
+/// value beyond it is also kept exactly in `extra`.
+inline constexpr std::int64_t max_exact_integer = 9007199254740992;
+
 /// Kinds of stored record; `other` keeps types this build does not know.
 enum class Kind { device, reading, event, cert, finding, error, other };
 inline constexpr Kind all_kinds[] = {Kind::device,  Kind::reading, Kind::event, Kind::cert,

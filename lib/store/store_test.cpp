@@ -293,6 +293,7 @@ TEST_CASE("fnv1a64 is the published FNV-1a") {
     CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
 }
 
+#include "core/jsonl.hpp"
 #include "store/fast_reading.hpp"
 
 TEST_CASE("the simdjson fast path stores exactly what the core path stores, or declines") {
@@ -353,4 +354,38 @@ TEST_CASE("the simdjson fast path stores exactly what the core path stores, or d
         R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1})",
         "b", f));
     CHECK(f.site == "b");
+}
+
+TEST_CASE("integers beyond 2^53 keep their exact value through ingest and query") {
+    auto db = memdb();
+    FastReadingParser fast;
+    const std::vector<std::string> big = {
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"a","value":9007199254740993})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"b","value":-9007199254740993})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"c","value":18446744073709551615})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"d","value":9007199254740992})",
+    };
+    for (const auto& line : big) {
+        Row f;
+        INFO(line);
+        if (line.find("740992") == std::string::npos) CHECK_FALSE(fast.parse(line, "", f));
+    }
+    store_lines(*db, big);
+    auto out = query_all(*db, Query{.kind = Kind::reading});
+    REQUIRE(out.size() == 4);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        CHECK(out[i].dump() == Json::parse(big[i]).dump());
+}
+
+TEST_CASE("the fast path refuses nesting deeper than the core limit") {
+    FastReadingParser fast;
+    Row f;
+    std::string deep = R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m",)"
+                       R"("labels":)" +
+                       std::string(53000, '[') + std::string(53000, ']') + R"(,"value":1})";
+    CHECK_FALSE(fast.parse(deep, "", f));
+    Json j;
+    std::string why;
+    CHECK_FALSE(parse_record_line(deep, j, why, true));
+    CHECK(why == "nested deeper than 64 levels");
 }
