@@ -389,3 +389,28 @@ TEST_CASE("the fast path refuses nesting deeper than the core limit") {
     CHECK_FALSE(parse_record_line(deep, j, why, true));
     CHECK(why == "nested deeper than 64 levels");
 }
+
+#include "store/db_sqlite.hpp"
+
+#include <type_traits>
+
+// Each owns a SQLite handle: a copy would finalize (or close) it twice.
+static_assert(!std::is_copy_constructible_v<SqliteStmt> && !std::is_copy_assignable_v<SqliteStmt>);
+static_assert(!std::is_copy_constructible_v<SqliteDb> && !std::is_copy_assignable_v<SqliteDb>);
+static_assert(std::is_nothrow_move_constructible_v<SqliteStmt> &&
+              std::is_nothrow_move_assignable_v<SqliteStmt>);
+static_assert(std::is_nothrow_move_constructible_v<SqliteDb> &&
+              std::is_nothrow_move_assignable_v<SqliteDb>);
+
+TEST_CASE("SQLite handles are move-only: a moved-from statement is inert") {
+    auto db = memdb();
+    std::string error;
+    auto st = db->prepare("SELECT $1 + 1", error);
+    REQUIRE(st);
+    auto& sq = dynamic_cast<SqliteStmt&>(*st);
+    SqliteStmt moved(std::move(sq));
+    moved.bind_int(1, 41);
+    REQUIRE(moved.step() == Stmt::Step::row);
+    CHECK(moved.col_int(0) == 42);
+    moved.reset();
+}  // `sq` (moved from) and `moved` are destroyed here: one finalize, not two
