@@ -59,6 +59,7 @@ struct SqliteOptions {
     bool create = true;
     bool read_only = false;
     int busy_timeout_ms = 60000;
+    std::int64_t max_pages = 0;  ///< 0: SQLite's default limit
 };
 /// Opens (and with create, makes with mode 0600) a SQLite file in WAL mode; ":memory:"
 /// works for tests.

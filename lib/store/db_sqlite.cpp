@@ -206,6 +206,8 @@ std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& op
     ok = ok &&
          out->exec("PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
                    err);
+    if (ok && opts.max_pages > 0)
+        ok = out->exec("PRAGMA max_page_count=" + std::to_string(opts.max_pages), err);
     // Touch the schema so the -wal and -shm files exist now, under the umask above.
     ok = ok && out->exec("SELECT count(*) FROM sqlite_master", err);
     ::umask(old);

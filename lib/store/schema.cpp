@@ -209,7 +209,9 @@ std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error) {
             return nullptr;
         }
     }
-    return open_sqlite(opts.spec, {.create = opts.create, .read_only = opts.read_only}, error);
+    return open_sqlite(
+        opts.spec,
+        {.create = opts.create, .read_only = opts.read_only, .max_pages = opts.max_pages}, error);
 }
 
 }  // namespace dce::store

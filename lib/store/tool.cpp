@@ -47,6 +47,9 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
                                int* before = nullptr) {
     std::string spec = resolve_db(o), error;
     OpenOptions oo{.spec = spec, .create = create};
+    // Tests make a "full disk" with SQLite's page limit (same SQLITE_FULL as ENOSPC).
+    if (const char* pages = std::getenv("DCE_STORE_MAX_PAGES"); pages && *pages)
+        oo.max_pages = std::strtoll(pages, nullptr, 10);
     if (is_postgres_url(spec)) {
         if (url_has_password(spec)) {
             spdlog::error(
@@ -159,6 +162,10 @@ struct Handoff {
     std::string io_error;
     std::uint64_t rejected = 0;
     std::uint64_t last_line = 0;  // last input line handed over (accepted or not)
+    // After the database failed: lines are only counted, so the summary can say how
+    // many were not stored (input from a file is read to its end for that).
+    bool discard = false;
+    std::uint64_t discarded = 0;
 };
 
 void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
@@ -171,6 +178,14 @@ void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
     Json value;
     std::string why, error;
     while (lines.next_raw(line)) {
+        {
+            std::lock_guard lock(h->m);
+            if (h->discard) {
+                ++h->discarded;
+                h->last_line = line.number;
+                continue;
+            }
+        }
         std::uint64_t number = line.number;
         bool ok = line.ok;
         if (!ok) {
@@ -192,7 +207,11 @@ void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
             continue;
         }
         row.line = number;
-        h->to_reader.wait(lock, [&] { return h->rows.size() < h->cap; });
+        h->to_reader.wait(lock, [&] { return h->rows.size() < h->cap || h->discard; });
+        if (h->discard) {
+            ++h->discarded;
+            continue;
+        }
         h->rows.push_back(std::move(row));
         if (h->rows.size() == h->wake_at) h->to_writer.notify_one();
     }
@@ -255,7 +274,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
     work.reserve(h->cap);
     bool eof = false, interrupted = false, failed = false;
     auto last_commit = std::chrono::steady_clock::now();
-    std::uint64_t through_line = 0;
+    std::uint64_t through_line = 0, not_stored = 0, read_through = 0;
     while (!eof && !failed) {
         {
             std::unique_lock lock(h->m);
@@ -279,8 +298,16 @@ int ingest_fd(const StoreOptions& o, int fd) {
         if (!work.empty()) {
             std::string error;
             if (!writer.write(work, counts, error)) {
+                // The batch is rolled back, and nothing handed over after it can be
+                // stored either: every line read so far that is not committed is lost,
+                // and the summary says how many (a full disk once reported "rejected 0").
+                std::lock_guard lock(h->m);
+                not_stored = work.size() + h->rows.size();
                 spdlog::error("{}: cannot store lines {}-{}: {}", db->describe(), work.front().line,
-                              work.back().line, error);
+                              h->rows.empty() ? work.back().line : h->rows.back().line, error);
+                h->rows.clear();
+                h->discard = true;
+                h->to_reader.notify_all();
                 failed = true;
                 break;
             }
@@ -294,15 +321,32 @@ int ingest_fd(const StoreOptions& o, int fd) {
         if (interrupted) break;
     }
     if (ack >= 0) ::close(ack);
+    // A file ends: after a failure it is counted to its end, so the summary covers every
+    // line. A pipe may never end (dce-poll --interval): report where reading stopped.
+    struct stat sb {};
+    bool finite = ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (failed && finite) {
+        reader.join();
+        eof = true;
+    }
     std::uint64_t rejected;
     std::string io_error;
     {
         std::lock_guard lock(h->m);
         rejected = h->rejected;
         io_error = h->io_error;
+        not_stored += h->discarded;
+        read_through = h->last_line;
     }
-    spdlog::info("stored {}; rejected {} line{}", summary(counts), rejected,
-                 rejected == 1 ? "" : "s");
+    if (failed)
+        spdlog::error("stored {}; NOT stored {} line{} (the database failed){}; rejected {} line{}",
+                      summary(counts), not_stored, not_stored == 1 ? "" : "s",
+                      finite ? std::string()
+                             : ", input after line " + std::to_string(read_through) + " not read",
+                      rejected, rejected == 1 ? "" : "s");
+    else
+        spdlog::info("stored {}; rejected {} line{}", summary(counts), rejected,
+                     rejected == 1 ? "" : "s");
     if (!eof) {
         // The reader may be blocked reading a pipe that never ends; what was handed over
         // is committed, so leave without waiting for it.
@@ -311,7 +355,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
         std::fflush(nullptr);
         ::_exit(failed ? exit_runtime : exit_interrupted);
     }
-    reader.join();
+    if (reader.joinable()) reader.join();
     if (failed) return exit_runtime;
     if (!io_error.empty()) {
         spdlog::error("reading input: {}", io_error);
