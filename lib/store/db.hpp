@@ -58,6 +58,9 @@ class Db {
 struct SqliteOptions {
     bool create = true;
     bool read_only = false;
+    /// With read_only: the file cannot change while open (read-only media, no writer can
+    /// exist), so SQLite needs no -shm or lock files (URI immutable=1).
+    bool immutable = false;
     int busy_timeout_ms = 60000;
     std::int64_t max_pages = 0;  ///< 0: SQLite's default limit
 };

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -18,6 +19,23 @@ namespace {
 bool is_busy(int rc) {
     rc &= 0xff;
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+// Always a file: URI, so a path that happens to start with "file:" is still a path.
+std::string sqlite_uri(const std::string& path, const SqliteOptions& opts) {
+    if (path == ":memory:") return path;
+    std::string uri = "file:";
+    for (unsigned char c : path) {
+        if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            uri += buf;
+        } else {
+            uri += static_cast<char>(c);
+        }
+    }
+    if (opts.read_only) uri += opts.immutable ? "?immutable=1" : "?mode=ro";
+    return uri;
 }
 
 }  // namespace
@@ -176,14 +194,14 @@ bool SqliteDb::retry(const std::function<int()>& f) {
 
 std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& opts,
                                 std::string& error) {
-    int flags = SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     flags |= opts.read_only ? SQLITE_OPEN_READONLY
                             : (SQLITE_OPEN_READWRITE | (opts.create ? SQLITE_OPEN_CREATE : 0));
     sqlite3* db = nullptr;
     // The database holds an inventory and security findings: 0600 for the file and for
     // the -wal/-shm files SQLite makes later on this connection.
     mode_t old = ::umask(077);
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    int rc = sqlite3_open_v2(sqlite_uri(path, opts).c_str(), &db, flags, nullptr);
     std::string err;
     std::unique_ptr<SqliteDb> out;
     if (rc != SQLITE_OK) {

@@ -41,11 +41,17 @@ std::string resolve_db(const StoreOptions& o) {
     return default_db_path();
 }
 
+// How a subcommand uses the store: ingest creates it, prune and migrate change an
+// existing one, and the readers open it read-only, so a store on read-only media (or a
+// snapshot) can be queried.
+enum class Access { create, write, read };
+
 // Opens the store and brings its schema up to date. Usage errors (a password in the
 // URL, a missing credential) are exit 2; an unreachable server is exit 3.
-std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
+std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status,
                                int* before = nullptr) {
     std::string spec = resolve_db(o), error;
+    bool create = access == Access::create;
     OpenOptions oo{.spec = spec, .create = create};
     // Tests make a "full disk" with SQLite's page limit (same SQLITE_FULL as ENOSPC).
     if (const char* pages = std::getenv("DCE_STORE_MAX_PAGES"); pages && *pages)
@@ -81,6 +87,8 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
             }
             oo.password = pw->reveal();
         }
+    } else if (access == Access::read) {
+        oo.read_only = true;
     } else if (create && o.db.empty() && !std::getenv("DCE_DB")) {
         // The default lives under the user's data dir, made private like the file.
         std::string dir = spec.substr(0, spec.rfind('/'));
@@ -100,6 +108,34 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
         spdlog::error("{}: {}", db->describe(), error);
         status = exit_runtime;
         return nullptr;
+    }
+    if (access == Access::read && !is_postgres_url(spec)) {
+        // A reader of an older schema upgrades it first, as every subcommand always did,
+        // through a writable connection; then it reads through a read-only one.
+        int version = 0;
+        if (!read_schema_version(*db, version, error)) {
+            spdlog::error("{}: {}", db->describe(), error);
+            status = exit_runtime;
+            return nullptr;
+        }
+        if (version >= schema_version_current) {
+            if (!migrate(*db, error)) {  // refuses a newer schema, writes nothing
+                spdlog::error("{}: {}", db->describe(), error);
+                status = exit_runtime;
+                return nullptr;
+            }
+            return db;
+        }
+        db.reset();
+        if (!open_store(o, Access::write, status)) {
+            spdlog::error(
+                "{}: schema version {} must be upgraded to {} before it can be read, which needs "
+                "write access; run dce-store migrate where the database is writable",
+                spec, version, schema_version_current);
+            status = exit_runtime;
+            return nullptr;
+        }
+        return open_store(o, Access::read, status);
     }
     if (!migrate(*db, error)) {
         spdlog::error("{}: {}", db->describe(), error);
@@ -250,7 +286,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
         return exit_usage;
     }
     int status = exit_ok;
-    auto db = open_store(o, true, status);
+    auto db = open_store(o, Access::create, status);
     if (!db) return status;
     int ack = -1;
     if (!o.ack_file.empty()) {
@@ -574,7 +610,7 @@ int run_query(const StoreOptions& o) {
     q.types = o.types;
     q.limit = o.limit;
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     if (!check_sites(*db, o, q.site, status)) return status;
     Output out(pick_format(o), columns_for(q.kind, q.every_ms > 0));
@@ -622,7 +658,7 @@ int run_prune(const StoreOptions& o) {
                 "of logs",
                 kind_name(k));
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::write, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -648,7 +684,7 @@ int run_prune(const StoreOptions& o) {
 
 int run_export(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     int fd = 1;
     if (o.output != "-") {
@@ -699,7 +735,7 @@ int run_export(const StoreOptions& o) {
 
 int run_stats(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -753,7 +789,7 @@ int run_stats(const StoreOptions& o) {
 
 int run_sites(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     std::vector<std::string> sites;
     std::string error;
@@ -770,7 +806,7 @@ int run_sites(const StoreOptions& o) {
 
 int run_migrate(const StoreOptions& o) {
     int before = 0, status = exit_ok;
-    auto db = open_store(o, false, status, &before);
+    auto db = open_store(o, Access::write, status, &before);
     if (!db) return status;
     if (before == schema_version_current)
         spdlog::info("{}: schema version {} is current", db->describe(), before);
