@@ -202,7 +202,8 @@ bool is_postgres_url(std::string_view spec) {
 
 std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error) {
     if (is_postgres_url(opts.spec))
-        return open_postgres({.url = opts.spec, .password = opts.password}, error);
+        return open_postgres(
+            {.url = opts.spec, .password = opts.password, .interrupted = opts.interrupted}, error);
     if (!opts.create && opts.spec != ":memory:") {
         struct stat sb {};
         if (::stat(opts.spec.c_str(), &sb) != 0) {

@@ -37,7 +37,8 @@ struct OpenOptions {
     std::string password;  ///< PostgreSQL only, from the credentials file
     bool create = true;
     bool read_only = false;
-    std::int64_t max_pages = 0;  ///< SQLite: PRAGMA max_page_count (tests: a full disk)
+    std::int64_t max_pages = 0;         ///< SQLite: PRAGMA max_page_count (tests: a full disk)
+    std::function<bool()> interrupted;  ///< PostgreSQL: gives up connecting when true
 };
 std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error);
 bool is_postgres_url(std::string_view spec);

@@ -52,7 +52,8 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status
                                int* before = nullptr) {
     std::string spec = resolve_db(o), error;
     bool create = access == Access::create;
-    OpenOptions oo{.spec = spec, .create = create};
+    OpenOptions oo{
+        .spec = spec, .create = create, .interrupted = [] { return cli::interrupted(); }};
     // Tests make a "full disk" with SQLite's page limit (same SQLITE_FULL as ENOSPC).
     if (const char* pages = std::getenv("DCE_STORE_MAX_PAGES"); pages && *pages)
         oo.max_pages = std::strtoll(pages, nullptr, 10);
