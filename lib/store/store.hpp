@@ -101,8 +101,8 @@ class Writer {
     std::unique_ptr<Stmt> reading_many_, series_get_, series_last_;
     std::unordered_map<std::int64_t, std::int64_t> batch_last_;  // series -> newest ts in batch
     std::vector<std::pair<std::int64_t, const Row*>> pending_;
-    std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
-        other_;
+    std::unique_ptr<Stmt> site_, series_, reading_;
+    std::unique_ptr<Stmt> inserts_[std::size(all_kinds)];  // by Kind; readings: above
     std::unordered_map<std::string, std::int64_t> series_ids_;
 };
 

@@ -3,6 +3,8 @@
 
 #include <catch.hpp>
 
+#include <set>
+
 using namespace dce;
 using namespace dce::store;
 
@@ -414,3 +416,36 @@ TEST_CASE("SQLite handles are move-only: a moved-from statement is inert") {
     CHECK(moved.col_int(0) == 42);
     moved.reset();
 }  // `sq` (moved from) and `moved` are destroyed here: one finalize, not two
+
+#include "store/kinds.hpp"
+
+TEST_CASE("the kinds table names only columns the migrated schema has") {
+    // The DDL is migration history (schema.cpp); the table drives inserts, binders,
+    // queries, retention and stats. A column added to one and not the other fails here.
+    auto db = memdb();
+    std::set<std::string> kinds_seen;
+    for (const KindSpec& k : kind_specs()) {
+        INFO(k.name);
+        kinds_seen.insert(std::string(k.name));
+        CHECK(kind_from_name(k.name) == k.kind);
+        CHECK(kind_from_name(std::string(k.name) + "s") == k.kind);
+        std::vector<std::string_view> names;
+        for (const KindColumn& c : k.columns) {
+            names.push_back(c.name);
+            CHECK((c.text == nullptr) != (c.integer == nullptr));
+        }
+        for (const KindFilter& f : k.filters) {
+            names.push_back(f.column);
+            if (!f.alt_column.empty()) names.push_back(f.alt_column);
+        }
+        for (std::string_view f : k.time_fields)
+            names.push_back(f);
+        names.push_back(k.time_column);
+        for (std::string_view c : names) {
+            INFO(c);
+            CHECK(count(*db, "SELECT count(*) FROM pragma_table_info('" + std::string(k.table) +
+                                 "') WHERE name = '" + std::string(c) + "'") == 1);
+        }
+    }
+    CHECK(kinds_seen.size() == std::size(all_kinds));
+}

@@ -10,7 +10,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "store/fast_reading.hpp"
-#include "store/store.hpp"
+#include "store/kinds.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -405,53 +405,19 @@ int ingest_fd(const StoreOptions& o, int fd) {
 
 // ---- output formats ----------------------------------------------------------------
 
-struct Column {
-    const char* name;
-    const char* key;  // dotted path in the record
-};
-
-std::vector<Column> columns_for(Kind k, bool every) {
-    switch (k) {
-        case Kind::device:
-            return {{"site", "site"},
-                    {"id", "id"},
-                    {"class", "class"},
-                    {"vendor", "vendor"},
-                    {"model", "model"},
-                    {"firmware", "firmware"},
-                    {"first_seen", "first_seen"},
-                    {"last_seen", "last_seen"}};
-        case Kind::reading:
-            if (every)
-                return {{"site", "site"},     {"ts", "ts"},         {"device", "device"},
-                        {"metric", "metric"}, {"labels", "labels"}, {"min", "min"},
-                        {"max", "max"},       {"avg", "avg"},       {"last", "last"},
-                        {"count", "count"},   {"unit", "unit"}};
-            return {{"site", "site"},     {"ts", "ts"},         {"device", "device"},
-                    {"metric", "metric"}, {"labels", "labels"}, {"value", "value"},
-                    {"unit", "unit"}};
-        case Kind::event:
-            return {{"site", "site"},         {"ts", "ts"},
-                    {"source", "source"},     {"name", "name"},
-                    {"severity", "severity"}, {"device", "device"}};
-        case Kind::finding:
-            return {{"site", "site"},         {"ts", "ts"},          {"tool", "tool"},
-                    {"check", "check"},       {"target", "target"},  {"status", "status"},
-                    {"severity", "severity"}, {"message", "message"}};
-        case Kind::error:
-            return {{"site", "site"},     {"ts", "ts"},     {"tool", "tool"},
-                    {"target", "target"}, {"code", "code"}, {"message", "message"}};
-        case Kind::cert:
-            return {{"site", "site"},           {"ts", "ts"},
-                    {"endpoint", "endpoint"},   {"subject", "subject"},
-                    {"not_after", "not_after"}, {"fingerprint_sha256", "fingerprint_sha256"}};
-        case Kind::other:
-            return {{"site", "site"}, {"ts", "ts"}, {"type", "type"}};
+// The columns --format table/csv shows: the record fields the kind's table names.
+std::vector<std::string> columns_for(Kind k, bool every) {
+    std::string_view list = every ? bucket_output : kind_spec(k).output;
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        auto sp = list.find(' ');
+        out.emplace_back(list.substr(0, sp));
+        list = sp == std::string_view::npos ? std::string_view{} : list.substr(sp + 1);
     }
-    return {};
+    return out;
 }
 
-std::string cell(const Json& r, const char* key) {
+std::string cell(const Json& r, const std::string& key) {
     auto it = r.find(key);
     if (it == r.end() || it->is_null()) return "";
     if (it->is_string()) return it->get<std::string>();
@@ -473,12 +439,12 @@ std::string csv_escape(const std::string& s) {
 
 class Output {
   public:
-    Output(std::string format, std::vector<Column> cols)
+    Output(std::string format, std::vector<std::string> cols)
         : format_(std::move(format)), cols_(std::move(cols)) {
         if (format_ == "csv") {
             std::string line;
             for (std::size_t i = 0; i < cols_.size(); ++i)
-                line += (i ? "," : "") + std::string(cols_[i].name);
+                line += (i ? "," : "") + cols_[i];
             write_all(1, line + "\n");
         }
     }
@@ -487,7 +453,7 @@ class Output {
         if (format_ == "json") return writer_.write(r);
         std::vector<std::string> row;
         for (const auto& c : cols_)
-            row.push_back(cell(r, c.key));
+            row.push_back(cell(r, c));
         if (format_ == "csv") {
             std::string line;
             for (std::size_t i = 0; i < row.size(); ++i)
@@ -513,7 +479,7 @@ class Output {
             for (std::size_t i = 0; i < r.size(); ++i) {
                 if (width[i] == 0) continue;
                 std::string v = r[i].size() > 48 ? r[i].substr(0, 47) + "~" : r[i];
-                v.resize(std::max(width[i], std::string(cols_[i].name).size()), ' ');
+                v.resize(std::max(width[i], cols_[i].size()), ' ');
                 l += (l.empty() ? "" : "  ") + v;
             }
             while (!l.empty() && l.back() == ' ')
@@ -522,7 +488,7 @@ class Output {
         };
         std::vector<std::string> head;
         for (const auto& c : cols_)
-            head.push_back(c.name);
+            head.push_back(c);
         if (!table_.empty()) line(head);
         for (const auto& r : table_)
             line(r);
@@ -532,7 +498,7 @@ class Output {
 
   private:
     std::string format_;
-    std::vector<Column> cols_;
+    std::vector<std::string> cols_;
     RecordWriter writer_{1, false};
     std::string buf_;
     std::vector<std::vector<std::string>> table_;
@@ -651,8 +617,8 @@ int run_prune(const StoreOptions& o) {
         keep[*kind] = d->count();
     }
     // The DCE handbook asks for at least 30 days of logs.
-    for (Kind k : {Kind::event, Kind::finding})
-        if (keep[k] < min_log_retention_ms)
+    for (const KindSpec& spec : kind_specs())
+        if (Kind k = spec.kind; spec.is_log && keep[k] < min_log_retention_ms)
             spdlog::warn(
                 "keeping {}s for less than 30 days; the DCE security handbook asks for at least 30 "
                 "days "
