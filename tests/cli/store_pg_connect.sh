@@ -33,7 +33,7 @@ wait_accept() {
 
 for sig in TERM INT; do
     rm -f "$T"/accepted.*
-    timeout 120 "$S" ingest --db "$URL" </dev/null 2>"$T/$sig.err" &
+    timeout -k 10 120 "$S" ingest --db "$URL" </dev/null 2>"$T/$sig.err" &
     pid=$!
     wait_accept || fail "SIG$sig: dce-store never connected"
     kill -"$sig" "$pid"
@@ -43,10 +43,10 @@ for sig in TERM INT; do
 done
 
 # connect_timeout from the URL, then the default: exit 3 with the reason.
-timeout 120 "$S" query readings --db "$URL&connect_timeout=2" >/dev/null 2>"$T/t2.err"
+timeout -k 10 120 "$S" query readings --db "$URL&connect_timeout=2" >/dev/null 2>"$T/t2.err"
 check_eq "connect_timeout=2 gives up with exit 3" 3 $?
 check_contains "the reason names the timeout" "$(cat "$T/t2.err")" "no answer within 2 s (connect_timeout)"
-timeout 120 "$S" query readings --db "$URL" >/dev/null 2>"$T/t10.err"
+timeout -k 10 120 "$S" query readings --db "$URL" >/dev/null 2>"$T/t10.err"
 check_eq "the default timeout gives up with exit 3" 3 $?
 check_contains "the default is 10 s" "$(cat "$T/t10.err")" "no answer within 10 s (connect_timeout)"
 finish
