@@ -42,6 +42,28 @@ std::size_t find_invalid_utf8(std::string_view s) {
     return std::string_view::npos;
 }
 
+bool json_too_deep(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
 LineReader::LineReader(int fd, std::size_t max_line, bool wait)
     : fd_(fd),
       max_line_(max_line),
@@ -153,6 +175,10 @@ LineReader::Result LineReader::next(std::string_view& text) {
 bool parse_record_line(std::string_view line, Json& out, std::string& why, bool check_contract) {
     if (auto bad = find_invalid_utf8(line); bad != std::string_view::npos) {
         why = "invalid UTF-8 at byte " + std::to_string(bad + 1);
+        return false;
+    }
+    if (json_too_deep(line)) {
+        why = "nested deeper than " + std::to_string(max_json_depth) + " levels";
         return false;
     }
     out = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);

@@ -14,6 +14,14 @@
 
 namespace dce {
 
+/// Deepest nesting of arrays and objects a record may have. Records need a few levels;
+/// a line nested 53,000 deep overflowed the stack of the recursive code that walks
+/// parsed values (dump, destruction), so every parser refuses deeper input first.
+inline constexpr std::size_t max_json_depth = 64;
+
+/// True when `text` (JSON) nests arrays/objects deeper than `limit`; strings are skipped.
+bool json_too_deep(std::string_view text, std::size_t limit = max_json_depth);
+
 /// Returns the byte offset of the first invalid UTF-8 sequence, or npos when valid.
 std::size_t find_invalid_utf8(std::string_view s);
 

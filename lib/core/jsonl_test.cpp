@@ -53,6 +53,27 @@ TEST_CASE("bad lines are reported by number and reading goes on") {
     CHECK(lines[5].number == 7);
 }
 
+TEST_CASE("a line nested deeper than the limit is a bad line, not a crash") {
+    // The shape of the line that crashed dce-store: a reading 53,000 levels deep.
+    std::string deep = R"({"type":"reading","ts":"2026-11-22T07:30:00.123Z","device":"d",)"
+                       R"("metric":"m","value":1,"x":)" +
+                       std::string(53000, '[') + std::string(53000, ']') + "}";
+    std::string at_limit = R"({"type":"x","ts":"2026-11-22T07:30:00.123Z","v":)" +
+                           std::string(dce::max_json_depth - 1, '[') +
+                           std::string(dce::max_json_depth - 1, ']') + "}";
+    std::string quoted =
+        R"({"type":"x","ts":"2026-11-22T07:30:00.123Z","v":")" + std::string(1000, '[') + "\\\"\"}";
+    auto lines = read_all(good + "\n" + deep + "\n" + at_limit + "\n" + quoted + "\n" + good);
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[0].ok);
+    CHECK(lines[1].error == "line 2: nested deeper than 64 levels");
+    CHECK(lines[2].ok);
+    CHECK(lines[3].ok);  // brackets inside a string are not nesting
+    CHECK(lines[4].ok);
+    CHECK(dce::json_too_deep(std::string(65, '[')));
+    CHECK_FALSE(dce::json_too_deep(std::string(64, '[')));
+}
+
 TEST_CASE("a number too large for a double is a bad line, not a crash") {
     auto lines = read_all("{\"t\":9999E99999}\n" + good + "\n");
     REQUIRE(lines.size() == 2);

@@ -19,7 +19,7 @@ constexpr FieldSpec device_fields[] = {
      "it."},
     {"target", F::string, true, "Address the device answered on."},
     {"transport", F::string, true, "Protocol it was found with.", "snmp|modbus|http|https|tcp"},
-    {"port", F::integer, false, "Port it answered on."},
+    {"port", F::integer, false, "Port it answered on.", {}, 1, 65535},
     {"snmp", F::object, false, "SNMP details."},
     {"snmp.version", F::string, false, "SNMP version that worked.", "v1|v2c|v3"},
     {"snmp.engine_id", F::string, false, "SNMPv3 authoritative engine ID, hex."},
@@ -213,6 +213,21 @@ bool type_matches(const Json& v, FieldType t) {
     return false;
 }
 
+bool has_range(const FieldSpec& f) {
+    return f.minimum != 0 || f.maximum != 0;
+}
+
+// A value outside its field's range is refused, never narrowed: port 70000 must not
+// become 4464 in whatever casts it to 16 bits later.
+bool in_range(const Json& v, const FieldSpec& f) {
+    if (!has_range(f)) return true;
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(f.maximum) &&
+               static_cast<long long>(v.get<std::uint64_t>()) >= f.minimum;
+    auto i = v.get<std::int64_t>();
+    return i >= f.minimum && i <= f.maximum;
+}
+
 Json field_schema(const FieldSpec& f) {
     Json s = Json::object();
     if (f.type == F::scalar) {
@@ -231,6 +246,10 @@ Json field_schema(const FieldSpec& f) {
             c = bar == std::string_view::npos ? std::string_view{} : c.substr(bar + 1);
         }
         s["enum"] = e;
+    }
+    if (has_range(f)) {
+        s["minimum"] = f.minimum;
+        s["maximum"] = f.maximum;
     }
     s["description"] = f.help;
     return s;
@@ -323,6 +342,11 @@ bool check_record(const Json& record, std::string& why) {
             why = "field \"" + std::string(f.name) + "\" should be " +
                   (f.type == F::timestamp ? std::string("an RFC 3339 timestamp")
                                           : "of type " + std::string(json_type_name(f.type)));
+            return false;
+        }
+        if (f.type == F::integer && !in_range(*v, f)) {
+            why = "field \"" + std::string(f.name) + "\" should be from " +
+                  std::to_string(f.minimum) + " to " + std::to_string(f.maximum);
             return false;
         }
         return true;

@@ -25,6 +25,8 @@ struct FieldSpec {
     bool required;
     std::string_view help;
     std::string_view choices = {};  ///< "|"-separated allowed values, empty when free
+    /// Integers: the allowed range, inclusive; none when both are 0.
+    long long minimum = 0, maximum = 0;
 };
 
 struct RecordSpec {

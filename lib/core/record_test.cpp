@@ -4,6 +4,16 @@
 
 using dce::Json;
 
+namespace {
+Json minimal_device() {
+    Json d = dce::new_record("device");
+    d["id"] = "snmp://127.0.0.1:161";
+    d["target"] = "127.0.0.1";
+    d["transport"] = "snmp";
+    return d;
+}
+}  // namespace
+
 TEST_CASE("new_record carries type and a millisecond UTC timestamp") {
     Json r = dce::new_record("reading");
     CHECK(r["type"] == "reading");
@@ -41,10 +51,7 @@ TEST_CASE("check_record lets unknown types through but not non-objects") {
 
 TEST_CASE("nested fields are checked and appear nested in the schema") {
     std::string why;
-    Json d = dce::new_record("device");
-    d["id"] = "snmp://127.0.0.1:161";
-    d["target"] = "127.0.0.1";
-    d["transport"] = "snmp";
+    Json d = minimal_device();
     d["snmp"] = {{"version", 3}};
     CHECK_FALSE(dce::check_record(d, why));
     CHECK(why == "field \"snmp.version\" should be of type string");
@@ -70,4 +77,22 @@ TEST_CASE("findings serialize with their enums as strings") {
     CHECK(dce::check_record(r, why));
     CHECK(r["status"] == "fail");
     CHECK(r["severity"] == "high");
+}
+
+TEST_CASE("a device port outside 1-65535 is refused, never wrapped") {
+    std::string why;
+    Json d = minimal_device();
+    for (long long good : {1LL, 161LL, 65535LL}) {
+        d["port"] = good;
+        CHECK(dce::check_record(d, why));
+    }
+    for (long long bad : {0LL, -1LL, 65536LL, 70000LL}) {
+        d["port"] = bad;
+        CHECK_FALSE(dce::check_record(d, why));
+        CHECK(why == "field \"port\" should be from 1 to 65535");
+    }
+    d["port"] = 18446744073709551615ULL;
+    CHECK_FALSE(dce::check_record(d, why));
+    CHECK(dce::record_schema(*dce::find_record_spec("device"))["properties"]["port"]["maximum"] ==
+          65535);
 }

@@ -35,6 +35,11 @@ bool take_int(std::string_view& s, std::size_t digits, int& out) {
     s.remove_prefix(digits);
     return true;
 }
+int days_in_month(int y, int mo) {
+    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mo == 2 && leap ? 29 : days[mo - 1];
+}
 bool take_char(std::string_view& s, char c) {
     if (s.empty() || (s[0] != c && !(c == 'T' && (s[0] == 't' || s[0] == ' ')))) return false;
     s.remove_prefix(1);
@@ -48,7 +53,8 @@ std::optional<SystemTime> parse_timestamp(std::string_view s) {
         !take_int(s, 2, d) || !take_char(s, 'T') || !take_int(s, 2, h) || !take_char(s, ':') ||
         !take_int(s, 2, mi) || !take_char(s, ':') || !take_int(s, 2, sec))
         return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
+        return std::nullopt;
     long long nanos = 0;
     if (!s.empty() && s[0] == '.') {
         s.remove_prefix(1);
@@ -83,8 +89,12 @@ std::optional<SystemTime> parse_timestamp(std::string_view s) {
     tm.tm_sec = sec;
     std::time_t secs = timegm(&tm);
     using namespace std::chrono;
-    return SystemTime(duration_cast<SystemTime::duration>(seconds(secs) - minutes(offset_min) +
-                                                          nanoseconds(nanos)));
+    // SystemTime counts nanoseconds in 64 bits (years 1677-2262): a time outside that
+    // is refused, never wrapped (9999-12-31 once became 1816-03-30).
+    constexpr auto limit = duration_cast<seconds>(SystemTime::duration::max()).count() - 1;
+    long long total = static_cast<long long>(secs) - offset_min * 60LL;
+    if (total > limit || total < -limit) return std::nullopt;
+    return SystemTime(duration_cast<SystemTime::duration>(seconds(total) + nanoseconds(nanos)));
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {

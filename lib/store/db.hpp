@@ -4,6 +4,7 @@
 // the SQLite side maps them to its own named parameters. Errors are bool + message.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,7 +59,11 @@ class Db {
 struct SqliteOptions {
     bool create = true;
     bool read_only = false;
+    /// With read_only: the file cannot change while open (read-only media, no writer can
+    /// exist), so SQLite needs no -shm or lock files (URI immutable=1).
+    bool immutable = false;
     int busy_timeout_ms = 60000;
+    std::int64_t max_pages = 0;  ///< 0: SQLite's default limit
 };
 /// Opens (and with create, makes with mode 0600) a SQLite file in WAL mode; ":memory:"
 /// works for tests.
@@ -68,6 +73,11 @@ std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& op
 struct PostgresOptions {
     std::string url;       ///< postgresql://user@host:port/db?sslmode=verify-full
     std::string password;  ///< from the credentials file; empty: libpq's own (PGPASSFILE)
+    /// Seconds to wait for the server to answer unless the URL sets connect_timeout
+    /// (libpq's own default is to wait for ever: a silent port hung ingest for minutes).
+    int connect_timeout_s = 10;
+    /// Polled while connecting (every 100 ms at most): true gives up (SIGINT/SIGTERM).
+    std::function<bool()> interrupted;
 };
 /// Refuses a URL that carries a password (argv is visible to every user through ps).
 std::unique_ptr<Db> open_postgres(const PostgresOptions& opts, std::string& error);

@@ -5,7 +5,11 @@
 #include "store/db.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -135,6 +139,48 @@ class PgDb final : public Db {
     int counter_ = 0;
 };
 
+// The effective connect_timeout: ours, or the URL's.
+int connect_timeout_of(PGconn* c, int fallback) {
+    int seconds = fallback;
+    if (PQconninfoOption* info = PQconninfo(c)) {
+        for (auto* o = info; o->keyword; ++o)
+            if (std::string_view(o->keyword) == "connect_timeout" && o->val && *o->val)
+                seconds = std::atoi(o->val);
+        PQconninfoFree(info);
+    }
+    return seconds;
+}
+
+// PQconnectdb would block in poll() until the server answers or connect_timeout ends,
+// retrying after a signal: a port that accepts and stays silent held ingest past SIGTERM.
+// Polled here instead, in short waits, so a signal is seen within 100 ms. Returns why
+// it gave up, or "" (then PQstatus says how the connection ended).
+std::string connect_wait(PGconn* c, const PostgresOptions& opts) {
+    if (!c || PQstatus(c) == CONNECTION_BAD) return "";
+    using clock = std::chrono::steady_clock;
+    int seconds = connect_timeout_of(c, opts.connect_timeout_s);
+    // libpq: 0 or less waits for ever; below 2 s it uses 2 s.
+    auto deadline = seconds > 0 ? clock::now() + std::chrono::seconds(std::max(seconds, 2))
+                                : clock::time_point::max();
+    auto state = PGRES_POLLING_WRITING;
+    while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
+        pollfd p{PQsocket(c), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT),
+                 0};
+        while (true) {
+            if (opts.interrupted && opts.interrupted()) return "interrupted while connecting";
+            auto now = clock::now();
+            if (now >= deadline)
+                return "no answer within " + std::to_string(std::max(seconds, 2)) +
+                       " s (connect_timeout)";
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+            int rc = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, 100)));
+            if (rc > 0 || (rc < 0 && errno != EINTR)) break;
+        }
+        state = PQconnectPoll(c);
+    }
+    return "";
+}
+
 }  // namespace
 
 bool url_has_password(std::string_view url) {
@@ -168,8 +214,10 @@ std::unique_ptr<Db> open_postgres(const PostgresOptions& opts, std::string& erro
             "put the password in the credentials file (--credential NAME) or PGPASSFILE";
         return nullptr;
     }
-    std::vector<const char*> keys{"dbname"};
-    std::vector<const char*> vals{opts.url.c_str()};
+    // connect_timeout before dbname: a connect_timeout in the URL overrides it.
+    std::string timeout = std::to_string(opts.connect_timeout_s);
+    std::vector<const char*> keys{"connect_timeout", "dbname"};
+    std::vector<const char*> vals{timeout.c_str(), opts.url.c_str()};
     if (!opts.password.empty()) {
         keys.push_back("password");
         vals.push_back(opts.password.c_str());
@@ -179,9 +227,10 @@ std::unique_ptr<Db> open_postgres(const PostgresOptions& opts, std::string& erro
     keys.push_back(nullptr);
     vals.push_back(nullptr);
     // expand_dbname=1: the URL is parsed as a connection string; later keys override.
-    PGconn* c = PQconnectdbParams(keys.data(), vals.data(), 1);
-    if (!c || PQstatus(c) != CONNECTION_OK) {
-        std::string msg = c ? PQerrorMessage(c) : "out of memory";
+    PGconn* c = PQconnectStartParams(keys.data(), vals.data(), 1);
+    std::string why = connect_wait(c, opts);
+    if (!why.empty() || !c || PQstatus(c) != CONNECTION_OK) {
+        std::string msg = !why.empty() ? why : c ? PQerrorMessage(c) : "out of memory";
         while (!msg.empty() && msg.back() == '\n')
             msg.pop_back();
         error = "cannot connect to " + opts.url + ": " + msg;

@@ -2,13 +2,15 @@
 // queue on the lock with busy_timeout and BEGIN IMMEDIATE (taking the lock up front means
 // a transaction never fails half-way with "database is locked"), and retry when even the
 // timeout runs out. Files are made with umask 077, so the db, -wal and -shm are 0600.
-#include "store/db.hpp"
+#include "store/db_sqlite.hpp"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace dce::store {
@@ -19,140 +21,187 @@ bool is_busy(int rc) {
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
-class SqliteStmt final : public Stmt {
-  public:
-    SqliteStmt(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {
-        // Map $1..$n to SQLite's parameter indexes (a name used twice shares one index).
-        int n = sqlite3_bind_parameter_count(st_);
-        index_.assign(static_cast<std::size_t>(n) + 2, 0);
-        for (int i = 1; i <= n; ++i) {
-            const char* name = sqlite3_bind_parameter_name(st_, i);
-            if (!name || name[0] != '$') continue;
-            int k = std::atoi(name + 1);
-            if (k >= static_cast<int>(index_.size()))
-                index_.resize(static_cast<std::size_t>(k) + 1, 0);
-            if (k > 0) index_[static_cast<std::size_t>(k)] = i;
+// Always a file: URI, so a path that happens to start with "file:" is still a path.
+std::string sqlite_uri(const std::string& path, const SqliteOptions& opts) {
+    if (path == ":memory:") return path;
+    std::string uri = "file:";
+    for (unsigned char c : path) {
+        if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            uri += buf;
+        } else {
+            uri += static_cast<char>(c);
         }
     }
-    ~SqliteStmt() override { sqlite3_finalize(st_); }
-
-    int idx(int i) const {
-        return i > 0 && static_cast<std::size_t>(i) < index_.size()
-                   ? index_[static_cast<std::size_t>(i)]
-                   : 0;
-    }
-    void bind_null(int i) override { sqlite3_bind_null(st_, idx(i)); }
-    void bind_int(int i, std::int64_t v) override { sqlite3_bind_int64(st_, idx(i), v); }
-    void bind_double(int i, double v) override { sqlite3_bind_double(st_, idx(i), v); }
-    void bind_text(int i, std::string_view v) override {
-        sqlite3_bind_text(st_, idx(i), v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    Step step() override {
-        int rc = sqlite3_step(st_);
-        if (rc == SQLITE_ROW) return Step::row;
-        if (rc == SQLITE_DONE) {
-            changes_ = sqlite3_changes64(db_);
-            return Step::done;
-        }
-        busy_ = is_busy(rc);
-        error_ = sqlite3_errmsg(db_);
-        sqlite3_reset(st_);
-        return Step::error;
-    }
-    bool is_null(int c) override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
-    std::int64_t col_int(int c) override { return sqlite3_column_int64(st_, c); }
-    double col_double(int c) override { return sqlite3_column_double(st_, c); }
-    std::string col_text(int c) override {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, c)))
-                 : std::string();
-    }
-    std::int64_t changes() override { return changes_; }
-    void reset() override {
-        sqlite3_reset(st_);
-        sqlite3_clear_bindings(st_);
-        busy_ = false;
-    }
-    const std::string& error() const override { return error_; }
-    bool busy() const override { return busy_; }
-
-  private:
-    sqlite3* db_;
-    sqlite3_stmt* st_;
-    std::vector<int> index_;
-    std::int64_t changes_ = 0;
-    std::string error_;
-    bool busy_ = false;
-};
-
-class SqliteDb final : public Db {
-  public:
-    SqliteDb(sqlite3* db, std::string path, int busy_ms)
-        : db_(db), path_(std::move(path)), busy_ms_(busy_ms) {}
-    ~SqliteDb() override { sqlite3_close_v2(db_); }
-    Dialect dialect() const override { return Dialect::sqlite; }
-    std::unique_ptr<Stmt> prepare(std::string_view sql, std::string& error) override {
-        sqlite3_stmt* st = nullptr;
-        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &st, nullptr);
-        if (rc != SQLITE_OK) {
-            error = std::string(sqlite3_errmsg(db_));
-            return nullptr;
-        }
-        return std::make_unique<SqliteStmt>(db_, st);
-    }
-    bool exec(std::string_view sql, std::string& error) override {
-        std::string s(sql);
-        return retry([&] {
-            char* msg = nullptr;
-            int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg);
-            if (rc != SQLITE_OK) {
-                error = msg ? msg : sqlite3_errstr(rc);
-                sqlite3_free(msg);
-            }
-            return rc;
-        });
-    }
-    bool begin_write(std::string& error) override { return exec("BEGIN IMMEDIATE", error); }
-    bool begin_read(std::string& error) override { return exec("BEGIN", error); }
-    bool commit(std::string& error) override { return exec("COMMIT", error); }
-    void rollback() override {
-        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    std::string describe() const override { return path_; }
-
-  private:
-    // busy_timeout already waits inside SQLite; this loop covers the cases where SQLite
-    // gives up early to avoid a deadlock, and an overloaded machine past the timeout.
-    template <class F>
-    bool retry(F&& f) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_ms_);
-        int delay = 2;
-        while (true) {
-            int rc = f();
-            if (rc == SQLITE_OK) return true;
-            if (!is_busy(rc) || std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-            delay = std::min(delay * 2, 100);
-        }
-    }
-    sqlite3* db_;
-    std::string path_;
-    int busy_ms_;
-};
+    if (opts.read_only) uri += opts.immutable ? "?immutable=1" : "?mode=ro";
+    return uri;
+}
 
 }  // namespace
 
+SqliteStmt::SqliteStmt(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {
+    // Map $1..$n to SQLite's parameter indexes (a name used twice shares one index).
+    int n = sqlite3_bind_parameter_count(st_);
+    index_.assign(static_cast<std::size_t>(n) + 2, 0);
+    for (int i = 1; i <= n; ++i) {
+        const char* name = sqlite3_bind_parameter_name(st_, i);
+        if (!name || name[0] != '$') continue;
+        int k = std::atoi(name + 1);
+        if (k >= static_cast<int>(index_.size())) index_.resize(static_cast<std::size_t>(k) + 1, 0);
+        if (k > 0) index_[static_cast<std::size_t>(k)] = i;
+    }
+}
+SqliteStmt::~SqliteStmt() {
+    sqlite3_finalize(st_);  // a no-op on the nullptr a move leaves behind
+}
+SqliteStmt::SqliteStmt(SqliteStmt&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)),
+      st_(std::exchange(o.st_, nullptr)),
+      index_(std::move(o.index_)),
+      changes_(o.changes_),
+      error_(std::move(o.error_)),
+      busy_(o.busy_) {}
+SqliteStmt& SqliteStmt::operator=(SqliteStmt&& o) noexcept {
+    if (this != &o) {
+        sqlite3_finalize(st_);
+        db_ = std::exchange(o.db_, nullptr);
+        st_ = std::exchange(o.st_, nullptr);
+        index_ = std::move(o.index_);
+        changes_ = o.changes_;
+        error_ = std::move(o.error_);
+        busy_ = o.busy_;
+    }
+    return *this;
+}
+
+int SqliteStmt::idx(int i) const {
+    return i > 0 && static_cast<std::size_t>(i) < index_.size()
+               ? index_[static_cast<std::size_t>(i)]
+               : 0;
+}
+void SqliteStmt::bind_null(int i) {
+    sqlite3_bind_null(st_, idx(i));
+}
+void SqliteStmt::bind_int(int i, std::int64_t v) {
+    sqlite3_bind_int64(st_, idx(i), v);
+}
+void SqliteStmt::bind_double(int i, double v) {
+    sqlite3_bind_double(st_, idx(i), v);
+}
+void SqliteStmt::bind_text(int i, std::string_view v) {
+    sqlite3_bind_text(st_, idx(i), v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+Stmt::Step SqliteStmt::step() {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return Step::row;
+    if (rc == SQLITE_DONE) {
+        changes_ = sqlite3_changes64(db_);
+        return Step::done;
+    }
+    busy_ = is_busy(rc);
+    error_ = sqlite3_errmsg(db_);
+    sqlite3_reset(st_);
+    return Step::error;
+}
+bool SqliteStmt::is_null(int c) {
+    return sqlite3_column_type(st_, c) == SQLITE_NULL;
+}
+std::int64_t SqliteStmt::col_int(int c) {
+    return sqlite3_column_int64(st_, c);
+}
+double SqliteStmt::col_double(int c) {
+    return sqlite3_column_double(st_, c);
+}
+std::string SqliteStmt::col_text(int c) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, c)))
+             : std::string();
+}
+std::int64_t SqliteStmt::changes() {
+    return changes_;
+}
+void SqliteStmt::reset() {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+    busy_ = false;
+}
+
+SqliteDb::SqliteDb(sqlite3* db, std::string path, int busy_ms)
+    : db_(db), path_(std::move(path)), busy_ms_(busy_ms) {}
+SqliteDb::~SqliteDb() {
+    sqlite3_close_v2(db_);  // a no-op on the nullptr a move leaves behind
+}
+SqliteDb::SqliteDb(SqliteDb&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)), busy_ms_(o.busy_ms_) {}
+SqliteDb& SqliteDb::operator=(SqliteDb&& o) noexcept {
+    if (this != &o) {
+        sqlite3_close_v2(db_);
+        db_ = std::exchange(o.db_, nullptr);
+        path_ = std::move(o.path_);
+        busy_ms_ = o.busy_ms_;
+    }
+    return *this;
+}
+std::unique_ptr<Stmt> SqliteDb::prepare(std::string_view sql, std::string& error) {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+    if (rc != SQLITE_OK) {
+        error = std::string(sqlite3_errmsg(db_));
+        return nullptr;
+    }
+    return std::make_unique<SqliteStmt>(db_, st);
+}
+bool SqliteDb::exec(std::string_view sql, std::string& error) {
+    std::string s(sql);
+    return retry([&] {
+        char* msg = nullptr;
+        int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg);
+        if (rc != SQLITE_OK) {
+            error = msg ? msg : sqlite3_errstr(rc);
+            sqlite3_free(msg);
+        }
+        return rc;
+    });
+}
+bool SqliteDb::begin_write(std::string& error) {
+    return exec("BEGIN IMMEDIATE", error);
+}
+bool SqliteDb::begin_read(std::string& error) {
+    return exec("BEGIN", error);
+}
+bool SqliteDb::commit(std::string& error) {
+    return exec("COMMIT", error);
+}
+void SqliteDb::rollback() {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+// busy_timeout already waits inside SQLite; this loop covers the cases where SQLite
+// gives up early to avoid a deadlock, and an overloaded machine past the timeout.
+bool SqliteDb::retry(const std::function<int()>& f) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_ms_);
+    int delay = 2;
+    while (true) {
+        int rc = f();
+        if (rc == SQLITE_OK) return true;
+        if (!is_busy(rc) || std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        delay = std::min(delay * 2, 100);
+    }
+}
+
 std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& opts,
                                 std::string& error) {
-    int flags = SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     flags |= opts.read_only ? SQLITE_OPEN_READONLY
                             : (SQLITE_OPEN_READWRITE | (opts.create ? SQLITE_OPEN_CREATE : 0));
     sqlite3* db = nullptr;
     // The database holds an inventory and security findings: 0600 for the file and for
     // the -wal/-shm files SQLite makes later on this connection.
     mode_t old = ::umask(077);
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    int rc = sqlite3_open_v2(sqlite_uri(path, opts).c_str(), &db, flags, nullptr);
     std::string err;
     std::unique_ptr<SqliteDb> out;
     if (rc != SQLITE_OK) {
@@ -175,6 +224,8 @@ std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& op
     ok = ok &&
          out->exec("PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
                    err);
+    if (ok && opts.max_pages > 0)
+        ok = out->exec("PRAGMA max_page_count=" + std::to_string(opts.max_pages), err);
     // Touch the schema so the -wal and -shm files exist now, under the umask above.
     ok = ok && out->exec("SELECT count(*) FROM sqlite_master", err);
     ::umask(old);

@@ -1,5 +1,6 @@
 #include "store/fast_reading.hpp"
 
+#include "core/jsonl.hpp"
 #include "core/time.hpp"
 
 #include <simdjson.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,11 @@ namespace dce::store {
 namespace sj = simdjson::ondemand;
 
 struct FastReadingParser::Impl {
+    Impl() {
+        // The core parser's depth limit here too: simdjson's default is 1024, and a
+        // reading needs two levels (the record, its labels).
+        if (parser.allocate(1 << 16, max_json_depth) != simdjson::SUCCESS) throw std::bad_alloc();
+    }
     sj::parser parser;
     std::vector<char> buf;  // the line plus simdjson's padding
     std::vector<std::pair<std::string, std::string>> labels;
@@ -107,6 +114,18 @@ bool FastReadingParser::parse(std::string_view line, std::string_view forced_sit
             sj::json_type t;
             if (v.type().get(t)) return false;
             if (t == sj::json_type::number) {
+                // An integer a double cannot hold exactly is kept whole in `extra`: the
+                // core path's job.
+                sj::number_type nt;
+                if (v.get_number_type().get(nt))  // beyond 64 bits: an error
+                    return false;
+                if (nt == sj::number_type::signed_integer) {
+                    std::int64_t i;
+                    if (v.get_int64().get(i) || i > max_exact_integer || i < -max_exact_integer)
+                        return false;
+                } else if (nt == sj::number_type::unsigned_integer) {
+                    return false;  // above INT64_MAX
+                }
                 if (v.get_double().get(row.num) || !std::isfinite(row.num)) return false;
                 row.has_num = true;
             } else if (t == sj::json_type::string) {

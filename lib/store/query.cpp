@@ -1,6 +1,6 @@
 // Reading the store back: records in the contract's shape, so `dce-store query | tool`
 // works; pruning by age; statistics.
-#include "store/store.hpp"
+#include "store/kinds.hpp"
 
 #include <sys/stat.h>
 
@@ -66,26 +66,6 @@ struct Where {
     }
 };
 
-std::string table_of(Kind k) {
-    switch (k) {
-        case Kind::device:
-            return "devices";
-        case Kind::reading:
-            return "readings";
-        case Kind::event:
-            return "events";
-        case Kind::cert:
-            return "certs";
-        case Kind::finding:
-            return "findings";
-        case Kind::error:
-            return "errors";
-        case Kind::other:
-            return "others";
-    }
-    return "others";
-}
-
 // The stored record with `site` put back after `type` and `ts`.
 Json with_site(const std::string& rec_text, const std::string& site) {
     Json rec = Json::parse(rec_text, nullptr, false);
@@ -102,7 +82,7 @@ Json with_site(const std::string& rec_text, const std::string& site) {
 
 Json number_json(double v) {
     // Integral values come back as integers: 42 went in, 42 comes out.
-    if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0)
+    if (std::floor(v) == v && std::fabs(v) <= static_cast<double>(max_exact_integer))
         return static_cast<std::int64_t>(v);
     return v;
 }
@@ -181,12 +161,12 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         if (!site.empty()) r["site"] = site;
         r["device"] = st.col_text(1);
         r["metric"] = st.col_text(2);
-        if (!st.is_null(7))
+        if (extra.contains("value"))  // booleans, and integers beyond 2^53 exactly
+            r["value"] = extra["value"];
+        else if (!st.is_null(7))
             r["value"] = number_json(st.col_double(7));
         else if (!st.is_null(8))
             r["value"] = st.col_text(8);
-        else if (extra.contains("value"))
-            r["value"] = extra["value"];
         else
             r["value"] = nullptr;
         if (!st.is_null(4)) r["unit"] = st.col_text(4);
@@ -272,64 +252,40 @@ bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error) {
 bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
                std::string& error) {
     if (q.kind == Kind::reading) return query_readings(db, q, emit, error);
+    const KindSpec& k = kind_spec(q.kind);
     Where w;
     if (q.site) w.clauses.push_back("site = " + w.add(*q.site));
-    std::string sql;
-    std::string time_col = "ts";
-    switch (q.kind) {
-        case Kind::device:
-            w.in("id", q.devices);
-            time_col = "last_seen";
-            sql = "SELECT site, rec, first_seen, last_seen FROM devices";
-            break;
-        case Kind::event:
-            if (!q.devices.empty()) {
-                Where tmp;
-                std::string c = "(";
-                for (std::size_t i = 0; i < q.devices.size(); ++i) {
-                    std::string p = w.add(q.devices[i]);
-                    c += (i ? " OR " : "") + ("source = " + p + " OR device = " + p);
-                }
-                w.clauses.push_back(c + ")");
+    for (const KindFilter& f : k.filters) {
+        const auto& values = q.*f.values;
+        if (f.pattern) {
+            w.like_any(std::string(f.column), values);
+        } else if (!f.alt_column.empty() && !values.empty()) {
+            std::string c = "(";
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                std::string p = w.add(values[i]);
+                c += (i ? " OR " : "") + std::string(f.column) + " = " + p + " OR " +
+                     std::string(f.alt_column) + " = " + p;
             }
-            w.in("severity", q.severity);
-            sql = "SELECT site, rec FROM events";
-            break;
-        case Kind::finding:
-            w.in("target", q.devices);
-            w.in("status", q.status);
-            w.in("severity", q.severity);
-            w.like_any("check_id", q.checks);
-            sql = "SELECT site, rec FROM findings";
-            break;
-        case Kind::error:
-            w.in("target", q.devices);
-            sql = "SELECT site, rec FROM errors";
-            break;
-        case Kind::cert:
-            w.in("endpoint", q.devices);
-            sql = "SELECT site, rec FROM certs";
-            break;
-        case Kind::other:
-            w.in("type", q.types);
-            sql = "SELECT site, rec FROM others";
-            break;
-        case Kind::reading:
-            break;
+            w.clauses.push_back(c + ")");
+        } else {
+            w.in(std::string(f.column), values);
+        }
     }
+    std::string time_col(k.time_column);
     if (q.since) w.clauses.push_back(time_col + " >= " + w.add(*q.since));
     if (q.until) w.clauses.push_back(time_col + " < " + w.add(*q.until));
-    sql += w.sql();
-    if (q.ordered) sql += q.kind == Kind::device ? " ORDER BY site, id" : " ORDER BY ts, id";
+    std::string sql = "SELECT site, rec";
+    for (std::string_view f : k.time_fields)
+        sql += ", " + std::string(f);
+    sql += " FROM " + std::string(k.table) + w.sql();
+    if (q.ordered) sql += " ORDER BY " + std::string(k.order);
     if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
     return run_stmt(
         db, sql, w,
         [&](Stmt& st) {
             Json r = with_site(st.col_text(1), st.col_text(0));
-            if (q.kind == Kind::device) {
-                r["first_seen"] = format_ms(st.col_int(2));
-                r["last_seen"] = format_ms(st.col_int(3));
-            }
+            for (std::size_t i = 0; i < k.time_fields.size(); ++i)
+                r[std::string(k.time_fields[i])] = format_ms(st.col_int(static_cast<int>(i) + 2));
             return emit(r);
         },
         error);
@@ -341,8 +297,8 @@ bool prune(Db& db, const std::map<Kind, std::int64_t>& cutoffs,
     if (!db.begin_write(error)) return false;
     for (const auto& [kind, cutoff] : cutoffs) {
         Where w;
-        std::string t = table_of(kind);
-        std::string col = kind == Kind::device ? "last_seen" : "ts";
+        std::string t(kind_spec(kind).table);
+        std::string col(kind_spec(kind).time_column);
         w.clauses.push_back(col + " < " + w.add(cutoff));
         if (site) {
             if (kind == Kind::reading)
@@ -382,8 +338,9 @@ bool collect_stats(Db& db, const std::optional<std::string>& site, Stats& out, s
             sql = "SELECT count(*), min(r.ts), max(r.ts) FROM readings r";
             if (site) sql += " JOIN series s ON s.id = r.series WHERE s.site = " + w.add(*site);
         } else {
-            std::string col = k == Kind::device ? "last_seen" : "ts";
-            sql = "SELECT count(*), min(" + col + "), max(" + col + ") FROM " + table_of(k);
+            std::string col(kind_spec(k).time_column);
+            sql = "SELECT count(*), min(" + col + "), max(" + col + ") FROM " +
+                  std::string(kind_spec(k).table);
             if (site) sql += " WHERE site = " + w.add(*site);
         }
         KindStats ks;

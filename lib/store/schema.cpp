@@ -7,6 +7,7 @@
 #include "core/time.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace dce::store {
 namespace {
@@ -201,7 +202,8 @@ bool is_postgres_url(std::string_view spec) {
 
 std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error) {
     if (is_postgres_url(opts.spec))
-        return open_postgres({.url = opts.spec, .password = opts.password}, error);
+        return open_postgres(
+            {.url = opts.spec, .password = opts.password, .interrupted = opts.interrupted}, error);
     if (!opts.create && opts.spec != ":memory:") {
         struct stat sb {};
         if (::stat(opts.spec.c_str(), &sb) != 0) {
@@ -209,7 +211,21 @@ std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error) {
             return nullptr;
         }
     }
-    return open_sqlite(opts.spec, {.create = opts.create, .read_only = opts.read_only}, error);
+    // Read-only in a directory this process cannot write (read-only media, a snapshot):
+    // no writer can exist there, and SQLite could not make the -shm file a WAL database
+    // needs, so the file is opened as immutable.
+    bool immutable = false;
+    if (opts.read_only && opts.spec != ":memory:") {
+        auto slash = opts.spec.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : opts.spec.substr(0, slash + 1);
+        immutable = ::access(dir.c_str(), W_OK) != 0;
+    }
+    return open_sqlite(opts.spec,
+                       {.create = opts.create,
+                        .read_only = opts.read_only,
+                        .immutable = immutable,
+                        .max_pages = opts.max_pages},
+                       error);
 }
 
 }  // namespace dce::store

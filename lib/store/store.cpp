@@ -1,6 +1,6 @@
 // Records to rows and rows to tables. Parsing and flattening happen on the reading
 // thread (to_row); the Writer only binds values, so the write lock is held briefly.
-#include "store/store.hpp"
+#include "store/kinds.hpp"
 
 #include "core/time.hpp"
 
@@ -9,33 +9,6 @@
 #include <thread>
 
 namespace dce::store {
-
-std::string_view kind_name(Kind k) {
-    switch (k) {
-        case Kind::device:
-            return "device";
-        case Kind::reading:
-            return "reading";
-        case Kind::event:
-            return "event";
-        case Kind::cert:
-            return "cert";
-        case Kind::finding:
-            return "finding";
-        case Kind::error:
-            return "error";
-        case Kind::other:
-            return "other";
-    }
-    return "other";
-}
-
-std::optional<Kind> kind_from_name(std::string_view name) {
-    if (name.size() > 1 && name.back() == 's') name.remove_suffix(1);
-    for (Kind k : all_kinds)
-        if (kind_name(k) == name) return k;
-    return std::nullopt;
-}
 
 std::uint64_t fnv1a64(std::string_view s) {
     std::uint64_t h = 14695981039346656037ULL;
@@ -52,23 +25,9 @@ std::string format_ms(std::int64_t ms) {
 
 namespace {
 
-std::int64_t to_ms(SystemTime t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 const std::string* str_field(const Json& r, const char* key) {
     auto it = r.find(key);
     return it != r.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-}
-std::string str_or(const Json& r, const char* key) {
-    const std::string* s = str_field(r, key);
-    return s ? *s : std::string();
-}
-
-// Labels are part of a reading's natural key, so they are stored in one canonical
-// form: keys sorted (nlohmann::json keeps objects in a std::map), compact.
-std::string canonical(const Json& v) {
-    return nlohmann::json(v).dump();
 }
 
 }  // namespace
@@ -77,11 +36,11 @@ bool to_row(const Json& rec, std::string_view forced_site, Row& row, std::string
     row = Row{};
     row.type = rec["type"].get<std::string>();
     row.kind = Kind::other;  // a type this build does not know is kept whole
-    for (Kind k : all_kinds)
-        if (k != Kind::other && kind_name(k) == row.type) row.kind = k;
+    for (const KindSpec& k : kind_specs())
+        if (k.kind != Kind::other && k.name == row.type) row.kind = k.kind;
     auto ts = parse_timestamp(rec["ts"].get_ref<const std::string&>());
     if (!ts) return why = "field \"ts\" should be an RFC 3339 timestamp", false;
-    row.ts = to_ms(*ts);
+    row.ts = std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch()).count();
     if (const std::string* s = str_field(rec, "site")) row.site = *s;
     if (!forced_site.empty()) {
         if (!row.site.empty() && row.site != forced_site)
@@ -90,165 +49,98 @@ bool to_row(const Json& rec, std::string_view forced_site, Row& row, std::string
                    false;
         row.site = forced_site;
     }
+    const KindSpec& spec = kind_spec(row.kind);
+    for (const KindColumn& c : spec.columns) {
+        if (c.key.empty()) continue;
+        const std::string* s = str_field(rec, std::string(c.key).c_str());
+        row.*c.text = s ? *s : std::string();
+    }
+    if (spec.flatten) return spec.flatten(rec, row, why);
     // The record without `site`, which has its own column.
-    auto without_site = [&](const Json& r) {
-        if (!r.contains("site")) return r.dump();
-        Json copy = r;
+    if (!rec.contains("site")) {
+        row.rec = rec.dump();
+    } else {
+        Json copy = rec;
         copy.erase("site");
-        return copy.dump();
-    };
-    switch (row.kind) {
-        case Kind::reading: {
-            row.device = rec["device"].get<std::string>();
-            row.metric = rec["metric"].get<std::string>();
-            const Json& v = rec["value"];
-            Json extra = Json::object();
-            if (v.is_number()) {
-                row.has_num = true;
-                row.num = v.get<double>();
-                if (!std::isfinite(row.num))
-                    return why = "field \"value\" is not a finite number", false;
-            } else if (v.is_string()) {
-                row.has_txt = true;
-                row.txt = v.get<std::string>();
-            } else {
-                extra["value"] = v;  // booleans: kept exactly, in the extra fields
-            }
-            row.unit = str_or(rec, "unit");
-            row.source = str_or(rec, "source");
-            if (auto it = rec.find("labels"); it != rec.end() && it->is_object() && !it->empty())
-                row.labels = canonical(*it);
-            for (auto it = rec.begin(); it != rec.end(); ++it) {
-                const std::string& k = it.key();
-                if (k == "type" || k == "ts" || k == "site" || k == "device" || k == "metric" ||
-                    k == "value" || k == "labels" || (k == "unit" && it->is_string()) ||
-                    (k == "source" && it->is_string()))
-                    continue;
-                extra[k] = *it;
-            }
-            if (!extra.empty()) row.extra = extra.dump();
-            return true;
-        }
-        case Kind::device: {
-            row.id = rec["id"].get<std::string>();
-            row.dev_class = str_or(rec, "class");
-            row.vendor = str_or(rec, "vendor");
-            row.model = str_or(rec, "model");
-            // An exported store carries first/last seen; keep them on import.
-            row.first_seen = row.last_seen = row.ts;
-            Json copy = rec;
-            copy.erase("site");
-            for (const char* k : {"first_seen", "last_seen"}) {
-                if (const std::string* s = str_field(rec, k)) {
-                    if (auto t = parse_timestamp(*s))
-                        (k[0] == 'f' ? row.first_seen : row.last_seen) = to_ms(*t);
-                }
-                copy.erase(k);
-            }
-            row.first_seen = std::min(row.first_seen, row.ts);
-            row.last_seen = std::max(row.last_seen, row.ts);
-            row.rec = copy.dump();
-            return true;
-        }
-        case Kind::finding:
-            row.tool = rec["tool"].get<std::string>();
-            row.check = rec["check"].get<std::string>();
-            row.target = rec["target"].get<std::string>();
-            row.status = rec["status"].get<std::string>();
-            row.severity = str_or(rec, "severity");
-            row.rec = without_site(rec);
-            return true;
-        case Kind::event:
-            row.source = str_or(rec, "source");
-            row.device = str_or(rec, "device");
-            row.name = str_or(rec, "name");
-            row.severity = str_or(rec, "severity");
-            break;
-        case Kind::cert:
-            row.target = str_or(rec, "endpoint");
-            break;
-        case Kind::error:
-            row.tool = str_or(rec, "tool");
-            row.target = str_or(rec, "target");
-            row.code = str_or(rec, "code");
-            break;
-        case Kind::other:
-            break;
+        row.rec = copy.dump();
     }
     // Appended kinds are keyed by time and a hash of their content: the same line
     // ingested twice is stored once, two different events in the same ms both are.
-    row.rec = without_site(rec);
-    row.hash = static_cast<std::int64_t>(fnv1a64(row.rec));
+    if (spec.hashed) row.hash = static_cast<std::int64_t>(fnv1a64(row.rec));
     return true;
 }
 
+namespace {
+
+// INSERT INTO table (columns) VALUES ($1, ...) plus the kind's conflict clause.
+std::string insert_sql(const KindSpec& k, Dialect d) {
+    std::string cols, vals;
+    for (std::size_t i = 0; i < k.columns.size(); ++i) {
+        cols += (i ? ", " : "") + std::string(k.columns[i].name);
+        vals += (i ? ", $" : "$") + std::to_string(i + 1);
+    }
+    std::string conflict(k.on_conflict);
+    auto swap = [&](std::string_view key, std::string_view with) {
+        for (auto p = conflict.find(key); p != std::string::npos; p = conflict.find(key, p))
+            conflict.replace(p, key.size(), with);
+    };
+    swap("{LEAST}", d == Dialect::postgres ? "LEAST" : "min");
+    swap("{GREATEST}", d == Dialect::postgres ? "GREATEST" : "max");
+    return "INSERT INTO " + std::string(k.table) + " (" + cols + ") VALUES (" + vals + ") " +
+           conflict;
+}
+
+void bind_columns(Stmt& s, const KindSpec& k, const Row& r) {
+    for (std::size_t i = 0; i < k.columns.size(); ++i) {
+        const KindColumn& c = k.columns[i];
+        int n = static_cast<int>(i + 1);
+        if (c.integer)
+            s.bind_int(n, r.*c.integer);
+        else if (c.null_if_empty && (r.*c.text).empty())
+            s.bind_null(n);
+        else
+            s.bind_text(n, r.*c.text);
+    }
+}
+
+void bind_opt_text(Stmt& s, int i, const std::string& v) {
+    if (v.empty())
+        s.bind_null(i);
+    else
+        s.bind_text(i, v);
+}
+
+}  // namespace
+
 bool Writer::prepare_all(std::string& e) {
     if (site_) return true;
-    bool pg = db_.dialect() == Dialect::postgres;
-    std::string least = pg ? "LEAST" : "min", greatest = pg ? "GREATEST" : "max";
-    site_ = db_.prepare("INSERT INTO sites (name) VALUES ($1) ON CONFLICT DO NOTHING", e);
-    // A device seen again updates its inventory row when the sighting is newer, and
-    // keeps the earliest first-seen and latest last-seen.
-    device_ = db_.prepare(
-        "INSERT INTO devices (site, id, first_seen, last_seen, class, vendor, model, rec) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (site, id) DO UPDATE SET "
-        "first_seen = " +
-            least +
-            "(devices.first_seen, excluded.first_seen), "
-            "class = CASE WHEN excluded.last_seen >= devices.last_seen THEN excluded.class ELSE "
-            "devices.class END, "
-            "vendor = CASE WHEN excluded.last_seen >= devices.last_seen THEN excluded.vendor ELSE "
-            "devices.vendor END, "
-            "model = CASE WHEN excluded.last_seen >= devices.last_seen THEN excluded.model ELSE "
-            "devices.model END, "
-            "rec = CASE WHEN excluded.last_seen >= devices.last_seen THEN excluded.rec ELSE "
-            "devices.rec END, "
-            "last_seen = " +
-            greatest + "(devices.last_seen, excluded.last_seen)",
-        e);
-    series_ =
-        device_ ? db_.prepare(
-                      "INSERT INTO series (site, device, metric, labels, unit, source) "
-                      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, metric, labels) "
-                      "DO UPDATE SET unit = excluded.unit, source = excluded.source RETURNING id",
-                      e)
-                : nullptr;
-    reading_ = series_ ? db_.prepare(
-                             "INSERT INTO readings (series, ts, num, txt, extra) "
-                             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                             e)
-                       : nullptr;
-    finding_ = reading_ ? db_.prepare(
-                              "INSERT INTO findings (site, ts, tool, check_id, target, status, "
-                              "severity, rec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                              "ON CONFLICT DO NOTHING",
-                              e)
-                        : nullptr;
-    event_ = finding_ ? db_.prepare(
-                            "INSERT INTO events (site, ts, hash, source, device, name, severity, "
-                            "rec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                            e)
-                      : nullptr;
-    cert_ = event_ ? db_.prepare(
-                         "INSERT INTO certs (site, ts, hash, endpoint, rec) VALUES ($1, $2, $3, "
-                         "$4, $5) ON CONFLICT DO NOTHING",
-                         e)
-                   : nullptr;
-    error_ = cert_ ? db_.prepare(
-                         "INSERT INTO errors (site, ts, hash, tool, target, code, rec) VALUES "
-                         "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                         e)
-                   : nullptr;
-    other_ = error_ ? db_.prepare(
-                          "INSERT INTO others (site, ts, hash, type, rec) VALUES ($1, $2, $3, $4, "
-                          "$5) ON CONFLICT DO NOTHING",
-                          e)
-                    : nullptr;
-    if (other_) {
+    bool ok = true;
+    for (const KindSpec& k : kind_specs()) {
+        if (k.columns.empty()) continue;  // readings: below
+        auto& st = inserts_[static_cast<std::size_t>(k.kind)];
+        st = db_.prepare(insert_sql(k, db_.dialect()), e);
+        if (!st) {
+            ok = false;
+            break;
+        }
+    }
+    if (ok)
+        series_ = db_.prepare(
+            "INSERT INTO series (site, device, metric, labels, unit, source) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, metric, labels) "
+            "DO UPDATE SET unit = excluded.unit, source = excluded.source RETURNING id",
+            e);
+    if (ok && series_)
+        reading_ = db_.prepare(
+            "INSERT INTO readings (series, ts, num, txt, extra) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            e);
+    if (ok && reading_)
         series_get_ = db_.prepare(
             "SELECT id, coalesce(unit, ''), coalesce(source, '') FROM series WHERE "
             "site = $1 AND device = $2 AND metric = $3 AND labels = $4",
             e);
+    if (ok && series_get_) {
         const char* last_sql =
             db_.dialect() == Dialect::postgres
                 ? "UPDATE series s SET last_ts = v.ts FROM (SELECT unnest($1::bigint[]) AS id, "
@@ -256,10 +148,9 @@ bool Writer::prepare_all(std::string& e) {
                   "s.last_ts < v.ts)"
                 : "UPDATE series SET last_ts = $2 WHERE id = $1 AND (last_ts IS NULL OR last_ts < "
                   "$2)";
-        series_last_ = series_get_ ? db_.prepare(last_sql, e) : nullptr;
-        if (!series_last_) other_.reset();
+        series_last_ = db_.prepare(last_sql, e);
     }
-    if (other_) {
+    if (ok && series_last_) {
         std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
         for (std::size_t i = 0; i < reading_chunk; ++i) {
             int b = static_cast<int>(i * 5);
@@ -268,23 +159,12 @@ bool Writer::prepare_all(std::string& e) {
                    std::to_string(b + 5) + ")";
         }
         reading_many_ = db_.prepare(sql + " ON CONFLICT DO NOTHING", e);
-        if (!reading_many_) other_.reset();
     }
-    if (!other_) {
-        site_.reset();
-        return false;
-    }
-    return true;
+    // Prepared last: site_ set means every statement is ready.
+    if (ok && reading_many_)
+        site_ = db_.prepare("INSERT INTO sites (name) VALUES ($1) ON CONFLICT DO NOTHING", e);
+    return site_ != nullptr;
 }
-
-namespace {
-void bind_opt_text(Stmt& s, int i, const std::string& v) {
-    if (v.empty())
-        s.bind_null(i);
-    else
-        s.bind_text(i, v);
-}
-}  // namespace
 
 bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy) {
     auto run = [&](Stmt& st) -> bool {
@@ -357,69 +237,9 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
             pending_.emplace_back(id, &r);
             return pending_.size() < reading_chunk || flush_readings(counts, e, busy);
         }
-        case Kind::device: {
-            Stmt& s = *device_;
-            s.bind_text(1, r.site);
-            s.bind_text(2, r.id);
-            s.bind_int(3, r.first_seen);
-            s.bind_int(4, r.last_seen);
-            bind_opt_text(s, 5, r.dev_class);
-            bind_opt_text(s, 6, r.vendor);
-            bind_opt_text(s, 7, r.model);
-            s.bind_text(8, r.rec);
-            return run(s);
-        }
-        case Kind::finding: {
-            Stmt& s = *finding_;
-            s.bind_text(1, r.site);
-            s.bind_int(2, r.ts);
-            s.bind_text(3, r.tool);
-            s.bind_text(4, r.check);
-            s.bind_text(5, r.target);
-            s.bind_text(6, r.status);
-            bind_opt_text(s, 7, r.severity);
-            s.bind_text(8, r.rec);
-            return run(s);
-        }
-        case Kind::event: {
-            Stmt& s = *event_;
-            s.bind_text(1, r.site);
-            s.bind_int(2, r.ts);
-            s.bind_int(3, r.hash);
-            bind_opt_text(s, 4, r.source);
-            bind_opt_text(s, 5, r.device);
-            bind_opt_text(s, 6, r.name);
-            bind_opt_text(s, 7, r.severity);
-            s.bind_text(8, r.rec);
-            return run(s);
-        }
-        case Kind::cert: {
-            Stmt& s = *cert_;
-            s.bind_text(1, r.site);
-            s.bind_int(2, r.ts);
-            s.bind_int(3, r.hash);
-            bind_opt_text(s, 4, r.target);
-            s.bind_text(5, r.rec);
-            return run(s);
-        }
-        case Kind::error: {
-            Stmt& s = *error_;
-            s.bind_text(1, r.site);
-            s.bind_int(2, r.ts);
-            s.bind_int(3, r.hash);
-            bind_opt_text(s, 4, r.tool);
-            bind_opt_text(s, 5, r.target);
-            bind_opt_text(s, 6, r.code);
-            s.bind_text(7, r.rec);
-            return run(s);
-        }
-        case Kind::other: {
-            Stmt& s = *other_;
-            s.bind_text(1, r.site);
-            s.bind_int(2, r.ts);
-            s.bind_int(3, r.hash);
-            s.bind_text(4, r.type);
-            s.bind_text(5, r.rec);
+        default: {
+            Stmt& s = *inserts_[static_cast<std::size_t>(r.kind)];
+            bind_columns(s, kind_spec(r.kind), r);
             return run(s);
         }
     }

@@ -20,6 +20,10 @@ namespace dce::store {
 
 inline constexpr int schema_version_current = 3;
 
+/// 2^53: integers beyond it do not survive a double (the `num` column), so a reading's
+/// value beyond it is also kept exactly in `extra`.
+inline constexpr std::int64_t max_exact_integer = 9007199254740992;
+
 /// Kinds of stored record; `other` keeps types this build does not know.
 enum class Kind { device, reading, event, cert, finding, error, other };
 inline constexpr Kind all_kinds[] = {Kind::device,  Kind::reading, Kind::event, Kind::cert,
@@ -33,6 +37,8 @@ struct OpenOptions {
     std::string password;  ///< PostgreSQL only, from the credentials file
     bool create = true;
     bool read_only = false;
+    std::int64_t max_pages = 0;         ///< SQLite: PRAGMA max_page_count (tests: a full disk)
+    std::function<bool()> interrupted;  ///< PostgreSQL: gives up connecting when true
 };
 std::unique_ptr<Db> open_db(const OpenOptions& opts, std::string& error);
 bool is_postgres_url(std::string_view spec);
@@ -95,8 +101,8 @@ class Writer {
     std::unique_ptr<Stmt> reading_many_, series_get_, series_last_;
     std::unordered_map<std::int64_t, std::int64_t> batch_last_;  // series -> newest ts in batch
     std::vector<std::pair<std::int64_t, const Row*>> pending_;
-    std::unique_ptr<Stmt> site_, device_, series_, reading_, finding_, event_, cert_, error_,
-        other_;
+    std::unique_ptr<Stmt> site_, series_, reading_;
+    std::unique_ptr<Stmt> inserts_[std::size(all_kinds)];  // by Kind; readings: above
     std::unordered_map<std::string, std::int64_t> series_ids_;
 };
 

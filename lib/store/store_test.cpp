@@ -3,6 +3,8 @@
 
 #include <catch.hpp>
 
+#include <set>
+
 using namespace dce;
 using namespace dce::store;
 
@@ -293,6 +295,7 @@ TEST_CASE("fnv1a64 is the published FNV-1a") {
     CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
 }
 
+#include "core/jsonl.hpp"
 #include "store/fast_reading.hpp"
 
 TEST_CASE("the simdjson fast path stores exactly what the core path stores, or declines") {
@@ -353,4 +356,96 @@ TEST_CASE("the simdjson fast path stores exactly what the core path stores, or d
         R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m","value":1})",
         "b", f));
     CHECK(f.site == "b");
+}
+
+TEST_CASE("integers beyond 2^53 keep their exact value through ingest and query") {
+    auto db = memdb();
+    FastReadingParser fast;
+    const std::vector<std::string> big = {
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"a","value":9007199254740993})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"b","value":-9007199254740993})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"c","value":18446744073709551615})",
+        R"({"type":"reading","ts":"2026-11-22T07:30:00.000Z","device":"d","metric":"d","value":9007199254740992})",
+    };
+    for (const auto& line : big) {
+        Row f;
+        INFO(line);
+        if (line.find("740992") == std::string::npos) CHECK_FALSE(fast.parse(line, "", f));
+    }
+    store_lines(*db, big);
+    auto out = query_all(*db, Query{.kind = Kind::reading});
+    REQUIRE(out.size() == 4);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        CHECK(out[i].dump() == Json::parse(big[i]).dump());
+}
+
+TEST_CASE("the fast path refuses nesting deeper than the core limit") {
+    FastReadingParser fast;
+    Row f;
+    std::string deep = R"({"type":"reading","ts":"2026-11-22T07:30:00Z","device":"d","metric":"m",)"
+                       R"("labels":)" +
+                       std::string(53000, '[') + std::string(53000, ']') + R"(,"value":1})";
+    CHECK_FALSE(fast.parse(deep, "", f));
+    Json j;
+    std::string why;
+    CHECK_FALSE(parse_record_line(deep, j, why, true));
+    CHECK(why == "nested deeper than 64 levels");
+}
+
+#include "store/db_sqlite.hpp"
+
+#include <type_traits>
+
+// Each owns a SQLite handle: a copy would finalize (or close) it twice.
+static_assert(!std::is_copy_constructible_v<SqliteStmt> && !std::is_copy_assignable_v<SqliteStmt>);
+static_assert(!std::is_copy_constructible_v<SqliteDb> && !std::is_copy_assignable_v<SqliteDb>);
+static_assert(std::is_nothrow_move_constructible_v<SqliteStmt> &&
+              std::is_nothrow_move_assignable_v<SqliteStmt>);
+static_assert(std::is_nothrow_move_constructible_v<SqliteDb> &&
+              std::is_nothrow_move_assignable_v<SqliteDb>);
+
+TEST_CASE("SQLite handles are move-only: a moved-from statement is inert") {
+    auto db = memdb();
+    std::string error;
+    auto st = db->prepare("SELECT $1 + 1", error);
+    REQUIRE(st);
+    auto& sq = dynamic_cast<SqliteStmt&>(*st);
+    SqliteStmt moved(std::move(sq));
+    moved.bind_int(1, 41);
+    REQUIRE(moved.step() == Stmt::Step::row);
+    CHECK(moved.col_int(0) == 42);
+    moved.reset();
+}  // `sq` (moved from) and `moved` are destroyed here: one finalize, not two
+
+#include "store/kinds.hpp"
+
+TEST_CASE("the kinds table names only columns the migrated schema has") {
+    // The DDL is migration history (schema.cpp); the table drives inserts, binders,
+    // queries, retention and stats. A column added to one and not the other fails here.
+    auto db = memdb();
+    std::set<std::string> kinds_seen;
+    for (const KindSpec& k : kind_specs()) {
+        INFO(k.name);
+        kinds_seen.insert(std::string(k.name));
+        CHECK(kind_from_name(k.name) == k.kind);
+        CHECK(kind_from_name(std::string(k.name) + "s") == k.kind);
+        std::vector<std::string_view> names;
+        for (const KindColumn& c : k.columns) {
+            names.push_back(c.name);
+            CHECK((c.text == nullptr) != (c.integer == nullptr));
+        }
+        for (const KindFilter& f : k.filters) {
+            names.push_back(f.column);
+            if (!f.alt_column.empty()) names.push_back(f.alt_column);
+        }
+        for (std::string_view f : k.time_fields)
+            names.push_back(f);
+        names.push_back(k.time_column);
+        for (std::string_view c : names) {
+            INFO(c);
+            CHECK(count(*db, "SELECT count(*) FROM pragma_table_info('" + std::string(k.table) +
+                                 "') WHERE name = '" + std::string(c) + "'") == 1);
+        }
+    }
+    CHECK(kinds_seen.size() == std::size(all_kinds));
 }

@@ -10,7 +10,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "store/fast_reading.hpp"
-#include "store/store.hpp"
+#include "store/kinds.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -41,12 +41,22 @@ std::string resolve_db(const StoreOptions& o) {
     return default_db_path();
 }
 
+// How a subcommand uses the store: ingest creates it, prune and migrate change an
+// existing one, and the readers open it read-only, so a store on read-only media (or a
+// snapshot) can be queried.
+enum class Access { create, write, read };
+
 // Opens the store and brings its schema up to date. Usage errors (a password in the
 // URL, a missing credential) are exit 2; an unreachable server is exit 3.
-std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
+std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status,
                                int* before = nullptr) {
     std::string spec = resolve_db(o), error;
-    OpenOptions oo{.spec = spec, .create = create};
+    bool create = access == Access::create;
+    OpenOptions oo{
+        .spec = spec, .create = create, .interrupted = [] { return cli::interrupted(); }};
+    // Tests make a "full disk" with SQLite's page limit (same SQLITE_FULL as ENOSPC).
+    if (const char* pages = std::getenv("DCE_STORE_MAX_PAGES"); pages && *pages)
+        oo.max_pages = std::strtoll(pages, nullptr, 10);
     if (is_postgres_url(spec)) {
         if (url_has_password(spec)) {
             spdlog::error(
@@ -78,6 +88,8 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
             }
             oo.password = pw->reveal();
         }
+    } else if (access == Access::read) {
+        oo.read_only = true;
     } else if (create && o.db.empty() && !std::getenv("DCE_DB")) {
         // The default lives under the user's data dir, made private like the file.
         std::string dir = spec.substr(0, spec.rfind('/'));
@@ -97,6 +109,34 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, bool create, int& status,
         spdlog::error("{}: {}", db->describe(), error);
         status = exit_runtime;
         return nullptr;
+    }
+    if (access == Access::read && !is_postgres_url(spec)) {
+        // A reader of an older schema upgrades it first, as every subcommand always did,
+        // through a writable connection; then it reads through a read-only one.
+        int version = 0;
+        if (!read_schema_version(*db, version, error)) {
+            spdlog::error("{}: {}", db->describe(), error);
+            status = exit_runtime;
+            return nullptr;
+        }
+        if (version >= schema_version_current) {
+            if (!migrate(*db, error)) {  // refuses a newer schema, writes nothing
+                spdlog::error("{}: {}", db->describe(), error);
+                status = exit_runtime;
+                return nullptr;
+            }
+            return db;
+        }
+        db.reset();
+        if (!open_store(o, Access::write, status)) {
+            spdlog::error(
+                "{}: schema version {} must be upgraded to {} before it can be read, which needs "
+                "write access; run dce-store migrate where the database is writable",
+                spec, version, schema_version_current);
+            status = exit_runtime;
+            return nullptr;
+        }
+        return open_store(o, Access::read, status);
     }
     if (!migrate(*db, error)) {
         spdlog::error("{}: {}", db->describe(), error);
@@ -159,6 +199,10 @@ struct Handoff {
     std::string io_error;
     std::uint64_t rejected = 0;
     std::uint64_t last_line = 0;  // last input line handed over (accepted or not)
+    // After the database failed: lines are only counted, so the summary can say how
+    // many were not stored (input from a file is read to its end for that).
+    bool discard = false;
+    std::uint64_t discarded = 0;
 };
 
 void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
@@ -171,6 +215,14 @@ void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
     Json value;
     std::string why, error;
     while (lines.next_raw(line)) {
+        {
+            std::lock_guard lock(h->m);
+            if (h->discard) {
+                ++h->discarded;
+                h->last_line = line.number;
+                continue;
+            }
+        }
         std::uint64_t number = line.number;
         bool ok = line.ok;
         if (!ok) {
@@ -192,7 +244,11 @@ void reader_main(std::shared_ptr<Handoff> h, int fd, std::string site) {
             continue;
         }
         row.line = number;
-        h->to_reader.wait(lock, [&] { return h->rows.size() < h->cap; });
+        h->to_reader.wait(lock, [&] { return h->rows.size() < h->cap || h->discard; });
+        if (h->discard) {
+            ++h->discarded;
+            continue;
+        }
         h->rows.push_back(std::move(row));
         if (h->rows.size() == h->wake_at) h->to_writer.notify_one();
     }
@@ -231,7 +287,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
         return exit_usage;
     }
     int status = exit_ok;
-    auto db = open_store(o, true, status);
+    auto db = open_store(o, Access::create, status);
     if (!db) return status;
     int ack = -1;
     if (!o.ack_file.empty()) {
@@ -255,7 +311,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
     work.reserve(h->cap);
     bool eof = false, interrupted = false, failed = false;
     auto last_commit = std::chrono::steady_clock::now();
-    std::uint64_t through_line = 0;
+    std::uint64_t through_line = 0, not_stored = 0, read_through = 0;
     while (!eof && !failed) {
         {
             std::unique_lock lock(h->m);
@@ -279,8 +335,16 @@ int ingest_fd(const StoreOptions& o, int fd) {
         if (!work.empty()) {
             std::string error;
             if (!writer.write(work, counts, error)) {
+                // The batch is rolled back, and nothing handed over after it can be
+                // stored either: every line read so far that is not committed is lost,
+                // and the summary says how many (a full disk once reported "rejected 0").
+                std::lock_guard lock(h->m);
+                not_stored = work.size() + h->rows.size();
                 spdlog::error("{}: cannot store lines {}-{}: {}", db->describe(), work.front().line,
-                              work.back().line, error);
+                              h->rows.empty() ? work.back().line : h->rows.back().line, error);
+                h->rows.clear();
+                h->discard = true;
+                h->to_reader.notify_all();
                 failed = true;
                 break;
             }
@@ -294,15 +358,32 @@ int ingest_fd(const StoreOptions& o, int fd) {
         if (interrupted) break;
     }
     if (ack >= 0) ::close(ack);
+    // A file ends: after a failure it is counted to its end, so the summary covers every
+    // line. A pipe may never end (dce-poll --interval): report where reading stopped.
+    struct stat sb {};
+    bool finite = ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (failed && finite) {
+        reader.join();
+        eof = true;
+    }
     std::uint64_t rejected;
     std::string io_error;
     {
         std::lock_guard lock(h->m);
         rejected = h->rejected;
         io_error = h->io_error;
+        not_stored += h->discarded;
+        read_through = h->last_line;
     }
-    spdlog::info("stored {}; rejected {} line{}", summary(counts), rejected,
-                 rejected == 1 ? "" : "s");
+    if (failed)
+        spdlog::error("stored {}; NOT stored {} line{} (the database failed){}; rejected {} line{}",
+                      summary(counts), not_stored, not_stored == 1 ? "" : "s",
+                      finite ? std::string()
+                             : ", input after line " + std::to_string(read_through) + " not read",
+                      rejected, rejected == 1 ? "" : "s");
+    else
+        spdlog::info("stored {}; rejected {} line{}", summary(counts), rejected,
+                     rejected == 1 ? "" : "s");
     if (!eof) {
         // The reader may be blocked reading a pipe that never ends; what was handed over
         // is committed, so leave without waiting for it.
@@ -311,7 +392,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
         std::fflush(nullptr);
         ::_exit(failed ? exit_runtime : exit_interrupted);
     }
-    reader.join();
+    if (reader.joinable()) reader.join();
     if (failed) return exit_runtime;
     if (!io_error.empty()) {
         spdlog::error("reading input: {}", io_error);
@@ -324,53 +405,19 @@ int ingest_fd(const StoreOptions& o, int fd) {
 
 // ---- output formats ----------------------------------------------------------------
 
-struct Column {
-    const char* name;
-    const char* key;  // dotted path in the record
-};
-
-std::vector<Column> columns_for(Kind k, bool every) {
-    switch (k) {
-        case Kind::device:
-            return {{"site", "site"},
-                    {"id", "id"},
-                    {"class", "class"},
-                    {"vendor", "vendor"},
-                    {"model", "model"},
-                    {"firmware", "firmware"},
-                    {"first_seen", "first_seen"},
-                    {"last_seen", "last_seen"}};
-        case Kind::reading:
-            if (every)
-                return {{"site", "site"},     {"ts", "ts"},         {"device", "device"},
-                        {"metric", "metric"}, {"labels", "labels"}, {"min", "min"},
-                        {"max", "max"},       {"avg", "avg"},       {"last", "last"},
-                        {"count", "count"},   {"unit", "unit"}};
-            return {{"site", "site"},     {"ts", "ts"},         {"device", "device"},
-                    {"metric", "metric"}, {"labels", "labels"}, {"value", "value"},
-                    {"unit", "unit"}};
-        case Kind::event:
-            return {{"site", "site"},         {"ts", "ts"},
-                    {"source", "source"},     {"name", "name"},
-                    {"severity", "severity"}, {"device", "device"}};
-        case Kind::finding:
-            return {{"site", "site"},         {"ts", "ts"},          {"tool", "tool"},
-                    {"check", "check"},       {"target", "target"},  {"status", "status"},
-                    {"severity", "severity"}, {"message", "message"}};
-        case Kind::error:
-            return {{"site", "site"},     {"ts", "ts"},     {"tool", "tool"},
-                    {"target", "target"}, {"code", "code"}, {"message", "message"}};
-        case Kind::cert:
-            return {{"site", "site"},           {"ts", "ts"},
-                    {"endpoint", "endpoint"},   {"subject", "subject"},
-                    {"not_after", "not_after"}, {"fingerprint_sha256", "fingerprint_sha256"}};
-        case Kind::other:
-            return {{"site", "site"}, {"ts", "ts"}, {"type", "type"}};
+// The columns --format table/csv shows: the record fields the kind's table names.
+std::vector<std::string> columns_for(Kind k, bool every) {
+    std::string_view list = every ? bucket_output : kind_spec(k).output;
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        auto sp = list.find(' ');
+        out.emplace_back(list.substr(0, sp));
+        list = sp == std::string_view::npos ? std::string_view{} : list.substr(sp + 1);
     }
-    return {};
+    return out;
 }
 
-std::string cell(const Json& r, const char* key) {
+std::string cell(const Json& r, const std::string& key) {
     auto it = r.find(key);
     if (it == r.end() || it->is_null()) return "";
     if (it->is_string()) return it->get<std::string>();
@@ -392,12 +439,12 @@ std::string csv_escape(const std::string& s) {
 
 class Output {
   public:
-    Output(std::string format, std::vector<Column> cols)
+    Output(std::string format, std::vector<std::string> cols)
         : format_(std::move(format)), cols_(std::move(cols)) {
         if (format_ == "csv") {
             std::string line;
             for (std::size_t i = 0; i < cols_.size(); ++i)
-                line += (i ? "," : "") + std::string(cols_[i].name);
+                line += (i ? "," : "") + cols_[i];
             write_all(1, line + "\n");
         }
     }
@@ -406,7 +453,7 @@ class Output {
         if (format_ == "json") return writer_.write(r);
         std::vector<std::string> row;
         for (const auto& c : cols_)
-            row.push_back(cell(r, c.key));
+            row.push_back(cell(r, c));
         if (format_ == "csv") {
             std::string line;
             for (std::size_t i = 0; i < row.size(); ++i)
@@ -432,7 +479,7 @@ class Output {
             for (std::size_t i = 0; i < r.size(); ++i) {
                 if (width[i] == 0) continue;
                 std::string v = r[i].size() > 48 ? r[i].substr(0, 47) + "~" : r[i];
-                v.resize(std::max(width[i], std::string(cols_[i].name).size()), ' ');
+                v.resize(std::max(width[i], cols_[i].size()), ' ');
                 l += (l.empty() ? "" : "  ") + v;
             }
             while (!l.empty() && l.back() == ' ')
@@ -441,7 +488,7 @@ class Output {
         };
         std::vector<std::string> head;
         for (const auto& c : cols_)
-            head.push_back(c.name);
+            head.push_back(c);
         if (!table_.empty()) line(head);
         for (const auto& r : table_)
             line(r);
@@ -451,7 +498,7 @@ class Output {
 
   private:
     std::string format_;
-    std::vector<Column> cols_;
+    std::vector<std::string> cols_;
     RecordWriter writer_{1, false};
     std::string buf_;
     std::vector<std::vector<std::string>> table_;
@@ -530,7 +577,7 @@ int run_query(const StoreOptions& o) {
     q.types = o.types;
     q.limit = o.limit;
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     if (!check_sites(*db, o, q.site, status)) return status;
     Output out(pick_format(o), columns_for(q.kind, q.every_ms > 0));
@@ -570,15 +617,15 @@ int run_prune(const StoreOptions& o) {
         keep[*kind] = d->count();
     }
     // The DCE handbook asks for at least 30 days of logs.
-    for (Kind k : {Kind::event, Kind::finding})
-        if (keep[k] < min_log_retention_ms)
+    for (const KindSpec& spec : kind_specs())
+        if (Kind k = spec.kind; spec.is_log && keep[k] < min_log_retention_ms)
             spdlog::warn(
                 "keeping {}s for less than 30 days; the DCE security handbook asks for at least 30 "
                 "days "
                 "of logs",
                 kind_name(k));
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::write, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -604,7 +651,7 @@ int run_prune(const StoreOptions& o) {
 
 int run_export(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     int fd = 1;
     if (o.output != "-") {
@@ -655,7 +702,7 @@ int run_export(const StoreOptions& o) {
 
 int run_stats(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -709,7 +756,7 @@ int run_stats(const StoreOptions& o) {
 
 int run_sites(const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, false, status);
+    auto db = open_store(o, Access::read, status);
     if (!db) return status;
     std::vector<std::string> sites;
     std::string error;
@@ -726,7 +773,7 @@ int run_sites(const StoreOptions& o) {
 
 int run_migrate(const StoreOptions& o) {
     int before = 0, status = exit_ok;
-    auto db = open_store(o, false, status, &before);
+    auto db = open_store(o, Access::write, status, &before);
     if (!db) return status;
     if (before == schema_version_current)
         spdlog::info("{}: schema version {} is current", db->describe(), before);
