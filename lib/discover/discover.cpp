@@ -116,9 +116,12 @@ struct Probe {
     const Way* way = nullptr;
     std::map<std::string, snmp::Value> values;  // by dotted OID
     bool answered = false;
-    std::vector<snmp::Oid> probes;  // the candidate profiles' probe subtrees
-    std::set<snmp::Oid> present;    // those that answered
-    bool probes_checked = false;    // every probe request came back
+    std::vector<snmp::Oid> probes;    // the candidate profiles' probe subtrees
+    std::set<snmp::Oid> present;      // those that answered
+    std::set<snmp::Oid> unknown;      // those whose request never came back
+    bool probes_checked = false;      // every probe request came back
+    bool first_probed = false;        // the first GETNEXT answered the generic probes
+    std::vector<std::string> family;  // family_reasons(), once per device
     snmp::Status last_status = snmp::Status::timeout;
     std::string last_message;
 };
@@ -148,12 +151,13 @@ class Sweep {
                           std::function<void(std::shared_ptr<Probe>)> next);
     void identified(std::shared_ptr<Probe> p);
     void probe_profiles(std::shared_ptr<Probe> p);
+    void keep_first_answers(Probe& p, const snmp::Response& r);
     void ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
-             std::shared_ptr<std::size_t> pending, std::shared_ptr<bool> all_ok);
+             std::shared_ptr<std::size_t> pending, int attempt = 0);
     void emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& matches);
     void emit_engine_only(const Probe& p);
     void finish(const Probe& p);
-    void submit(snmp::Request req, snmp::Callback cb);
+    void submit(snmp::Request req, snmp::Callback cb, int timeout_factor = 1);
     void progress(bool final);
 
     const DiscoverOptions& opts_;
@@ -162,6 +166,12 @@ class Sweep {
     snmp::ProfileSet profiles_;
     std::vector<snmp::Oid> first_oids_;    // one GET: system group + generic identity
     std::vector<snmp::Oid> minimal_oids_;  // the system group alone (v1, fussy agents)
+    // The first request as one GETNEXT: the parent of each first_oids_ entry (the value
+    // is kept under that entry's text, first_keys_) and the generic profiles' probes
+    // (empty key), so an agent without a vendor family is identified in one packet.
+    std::vector<snmp::Oid> first_next_;
+    std::vector<std::string> first_keys_;
+    std::set<snmp::Oid> first_probes_;
     std::vector<Way> v3_ways_, v2c_ways_, v1_ways_;
     std::size_t in_flight_ = 0;
     Clock::time_point started_ = Clock::now(), last_progress_{};
@@ -216,11 +226,25 @@ bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
     }
     for (const auto& g : generic_identity)
         add(oid_of(g.oid));
+    auto generic = snmp::candidate_profiles(profiles_, snmp::DeviceFacts{});
+    for (const auto* g : generic)
+        for (const auto& [field, o] : g->identity)
+            add(o);
+    for (const auto& o : first_oids_) {
+        first_next_.emplace_back(o.begin(), o.end() - 1);
+        first_keys_.push_back(snmp::oid_to_string(o));
+    }
+    for (auto& o : snmp::probe_oids(generic)) {
+        if (first_next_.size() >= max_oids_per_get) break;
+        first_probes_.insert(o);
+        first_next_.push_back(std::move(o));
+        first_keys_.emplace_back();
+    }
     return true;
 }
 
-void Sweep::submit(snmp::Request req, snmp::Callback cb) {
-    req.timeout = std::chrono::milliseconds(opts_.timeout_ms);
+void Sweep::submit(snmp::Request req, snmp::Callback cb, int timeout_factor) {
+    req.timeout = std::chrono::milliseconds(opts_.timeout_ms) * timeout_factor;
     req.retries = opts_.retries;
     engine_.submit(std::move(req), std::move(cb));
 }
@@ -248,19 +272,43 @@ void Sweep::start(std::shared_ptr<Probe> p) {
     });
 }
 
+// Answer i belongs to root i only when it lies inside it; otherwise the agent has
+// nothing there and answered whatever comes next. A scalar or column asked and absent
+// is kept as noSuchObject, so the probe round does not ask again.
+void Sweep::keep_first_answers(Probe& p, const snmp::Response& r) {
+    for (std::size_t i = 0; i < first_next_.size(); ++i) {
+        const snmp::VarBind* vb = i < r.varbinds.size() ? &r.varbinds[i] : nullptr;
+        bool inside = vb && !vb->value.is_exception() && vb->oid.size() > first_next_[i].size() &&
+                      snmp::oid_starts_with(vb->oid, first_next_[i]);
+        if (first_keys_[i].empty()) {
+            if (inside) p.present.insert(first_next_[i]);
+        } else if (inside) {
+            p.values[first_keys_[i]] = vb->value;
+        } else {
+            p.values[first_keys_[i]].type = snmp::ValueType::no_such_object;
+        }
+    }
+    p.first_probed = r.varbinds.size() >= first_next_.size();
+}
+
 void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool minimal,
                              std::function<void(std::shared_ptr<Probe>)> next) {
     snmp::Request req;
     req.target = p->endpoint;
     req.security = way.security;
-    req.op = snmp::Op::get;
-    req.oids = minimal ? minimal_oids_ : first_oids_;
-    submit(std::move(req), [this, p, &way, minimal, next](const snmp::Response& r) {
+    // SNMPv1 fails a whole GETNEXT at the end of the MIB: it gets the plain GET.
+    bool next_op = !minimal && way.security.version != snmp::Version::v1;
+    req.op = next_op ? snmp::Op::get_next : snmp::Op::get;
+    req.oids = minimal ? minimal_oids_ : next_op ? first_next_ : first_oids_;
+    submit(std::move(req), [this, p, &way, minimal, next_op, next](const snmp::Response& r) {
         if (r.ok()) {
             p->answered = true;
             p->way = &way;
-            for (const auto& vb : r.varbinds)
-                p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+            if (next_op)
+                keep_first_answers(*p, r);
+            else
+                for (const auto& vb : r.varbinds)
+                    p->values[snmp::oid_to_string(vb.oid)] = vb.value;
             identified(p);
             return;
         }
@@ -335,6 +383,8 @@ snmp::DeviceFacts facts_of(const Probe& p) {
     if (const auto* v = get(oid_sys_descr)) facts.sys_descr = text_of(*v);
     facts.probes_checked = p.probes_checked;
     facts.present_oids.assign(p.present.begin(), p.present.end());
+    facts.unknown_oids.assign(p.unknown.begin(), p.unknown.end());
+    facts.family = p.family;
     return facts;
 }
 
@@ -352,6 +402,7 @@ void Sweep::identified(std::shared_ptr<Probe> p) {
 // no single scalar decides; a probe round that times out leaves the family to decide.
 void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     auto facts = facts_of(*p);
+    p->family = facts.family = snmp::family_reasons(profiles_, facts);
     auto candidates = snmp::candidate_profiles(profiles_, facts);
     // A probe subtree that already answered in the first GET (the system group for
     // mib2) is not asked again.
@@ -368,7 +419,7 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
         }
         if (known)
             p->present.insert(o);
-        else
+        else if (!(p->first_probed && first_probes_.count(o)))
             p->probes.push_back(std::move(o));
     }
     std::vector<snmp::Oid> identity;
@@ -379,7 +430,6 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
                 identity.push_back(o);
     constexpr std::size_t probes_per_pdu = 24;
     auto pending = std::make_shared<std::size_t>(0);
-    auto all_ok = std::make_shared<bool>(true);
     std::vector<std::pair<snmp::Op, std::vector<snmp::Oid>>> batches;
     for (std::size_t i = 0; i < p->probes.size(); i += probes_per_pdu)
         batches.push_back({snmp::Op::get_next,
@@ -402,17 +452,17 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     }
     *pending = batches.size();
     for (auto& [op, oids] : batches)
-        ask(p, op, std::move(oids), pending, all_ok);
+        ask(p, op, std::move(oids), pending);
 }
 
 void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
-                std::shared_ptr<std::size_t> pending, std::shared_ptr<bool> all_ok) {
+                std::shared_ptr<std::size_t> pending, int attempt) {
     snmp::Request req;
     req.target = p->endpoint;
     req.security = p->way->security;
     req.op = op;
     req.oids = oids;
-    submit(std::move(req), [this, p, op, oids, pending, all_ok](const snmp::Response& r) {
+    auto cb = [this, p, op, oids, pending, attempt](const snmp::Response& r) {
         if (r.ok()) {
             for (std::size_t i = 0; i < r.varbinds.size() && i < oids.size(); ++i) {
                 const auto& vb = r.varbinds[i];
@@ -431,10 +481,17 @@ void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oi
             rest.erase(rest.begin() + (r.error_index - 1));
             if (!rest.empty()) {
                 ++*pending;
-                ask(p, op, std::move(rest), pending, all_ok);
+                ask(p, op, std::move(rest), pending, attempt);
             }
+        } else if (attempt == 0 && !stopping_) {
+            // Embedded agents answer one request at a time: a probe PDU that timed out
+            // behind the others is asked once more, alone and with a longer wait.
+            spdlog::debug("{}: probe request failed ({}), asking once more",
+                          p->endpoint.to_string(), snmp::to_string(r.status));
+            ++*pending;
+            ask(p, op, oids, pending, 1);
         } else {
-            if (op == snmp::Op::get_next) *all_ok = false;
+            if (op == snmp::Op::get_next) p->unknown.insert(oids.begin(), oids.end());
             spdlog::debug("{}: probe request failed: {} {}", p->endpoint.to_string(),
                           snmp::to_string(r.status), r.message);
         }
@@ -443,14 +500,15 @@ void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oi
             finish(*p);
             return;
         }
-        p->probes_checked = *all_ok;
+        p->probes_checked = true;
         auto facts = facts_of(*p);
         auto matches = snmp::match_profiles(profiles_, facts);
         for (const auto& m : matches)
             spdlog::debug("{}: profile {}: {}", p->endpoint.to_string(), m.profile->name, m.reason);
         emit_device(*p, matches);
         finish(*p);
-    });
+    };
+    submit(std::move(req), std::move(cb), attempt == 0 ? 1 : 3);
 }
 
 void Sweep::emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& matches) {

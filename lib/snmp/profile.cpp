@@ -550,24 +550,61 @@ Json profile_record(const Profile& p) {
     return r;
 }
 
-std::string family_reason(const Profile& p, const DeviceFacts& facts) {
+namespace {
+
+std::string family_reason(const Profile& p, const std::optional<Oid>& object_id,
+                          const std::string& descr) {
     if (p.generic()) return "any agent";
-    Oid o;
-    if (!p.sys_object_id_prefix.empty() && parse_oid(facts.sys_object_id, o))
+    if (object_id)
         for (const auto& pre : p.sys_object_id_prefix)
-            if (oid_starts_with(o, pre)) return "sysObjectID under " + oid_to_string(pre);
+            if (oid_starts_with(*object_id, pre)) return "sysObjectID under " + oid_to_string(pre);
     // sysDescr is the agent's text: bound the regex's work.
-    if (p.sys_descr_re && std::regex_search(facts.sys_descr.substr(0, 1024), *p.sys_descr_re))
+    if (p.sys_descr_re && std::regex_search(descr.substr(0, 1024), *p.sys_descr_re))
         return "sysDescr matches /" + p.sys_descr_regex + "/";
     return {};
 }
 
+std::optional<Oid> object_id_of(const DeviceFacts& facts) {
+    Oid o;
+    if (!parse_oid(facts.sys_object_id, o)) return std::nullopt;
+    return o;
+}
+
+// The cached reason of profile `p` of `set` when `facts.family` holds one per profile.
+const std::string* cached_family(const ProfileSet& set, const Profile& p,
+                                 const DeviceFacts& facts) {
+    if (facts.family.size() != set.all().size()) return nullptr;
+    auto i = static_cast<std::size_t>(&p - set.all().data());
+    return i < facts.family.size() ? &facts.family[i] : nullptr;
+}
+
+bool profile_matches_in(const ProfileSet* set, const Profile& p, const DeviceFacts& facts,
+                        std::string* reason);
+
+}  // namespace
+
+std::string family_reason(const Profile& p, const DeviceFacts& facts) {
+    return family_reason(p, object_id_of(facts), facts.sys_descr);
+}
+
+std::vector<std::string> family_reasons(const ProfileSet& set, const DeviceFacts& facts) {
+    auto object_id = object_id_of(facts);
+    std::vector<std::string> out;
+    out.reserve(set.all().size());
+    for (const auto& p : set.all())
+        out.push_back(family_reason(p, object_id, facts.sys_descr));
+    return out;
+}
+
 std::vector<const Profile*> candidate_profiles(const ProfileSet& set, const DeviceFacts& facts) {
     std::vector<const Profile*> out;
-    for (const auto& p : set.all()) {
+    auto reasons =
+        facts.family.size() == set.all().size() ? facts.family : family_reasons(set, facts);
+    for (std::size_t i = 0; i < set.all().size(); ++i) {
+        const Profile& p = set.all()[i];
         // A profile with neither match keys nor probes is only ever used by name.
         if (p.generic() && p.probes.empty() && !p.requires_oid) continue;
-        if (!family_reason(p, facts).empty()) out.push_back(&p);
+        if (!reasons[i].empty()) out.push_back(&p);
     }
     return out;
 }
@@ -586,8 +623,16 @@ std::vector<Oid> probe_oids(const std::vector<const Profile*>& profiles) {
 }
 
 bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* reason) {
+    return profile_matches_in(nullptr, p, facts, reason);
+}
+
+namespace {
+
+bool profile_matches_in(const ProfileSet* set, const Profile& p, const DeviceFacts& facts,
+                        std::string* reason) {
     if (p.generic() && p.probes.empty() && !p.requires_oid) return false;
-    std::string why = family_reason(p, facts);
+    const std::string* cached = set ? cached_family(*set, p, facts) : nullptr;
+    std::string why = cached ? *cached : family_reason(p, facts);
     if (why.empty()) return false;
     if (facts.probes_checked && (!p.probes.empty() || p.requires_oid)) {
         std::vector<std::string> hits;
@@ -595,7 +640,16 @@ bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* re
             if (answered(facts, o)) hits.push_back(oid_to_string(o));
         if (p.requires_oid && answered(facts, *p.requires_oid))
             hits.push_back(oid_to_string(*p.requires_oid));
-        if (hits.empty()) return false;
+        if (hits.empty()) {
+            bool unknown = std::any_of(p.probes.begin(), p.probes.end(), [&](const Oid& o) {
+                return std::find(facts.unknown_oids.begin(), facts.unknown_oids.end(), o) !=
+                       facts.unknown_oids.end();
+            });
+            if (!unknown) return false;
+            why += "; its tables could not be probed (no answer in time)";
+            if (reason) *reason = std::move(why);
+            return true;
+        }
         why += hits.size() == 1 ? "; answers " : "; answer ";
         for (std::size_t i = 0; i < hits.size(); ++i)
             why += (i ? ", " : "") + hits[i];
@@ -604,11 +658,15 @@ bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* re
     return true;
 }
 
+}  // namespace
+
 std::vector<ProfileMatch> match_profiles(const ProfileSet& set, const DeviceFacts& facts) {
     std::vector<ProfileMatch> all;
+    DeviceFacts cached = facts;
+    if (cached.family.size() != set.all().size()) cached.family = family_reasons(set, facts);
     for (const auto& p : set.all()) {
         std::string why;
-        if (profile_matches(p, facts, &why)) all.push_back({&p, std::move(why)});
+        if (profile_matches_in(&set, p, cached, &why)) all.push_back({&p, std::move(why)});
     }
     std::set<std::string> dropped;
     for (const auto& m : all)

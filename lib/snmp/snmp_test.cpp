@@ -213,6 +213,20 @@ TEST_CASE("matching: family first, then the tables that answer", "[profile][matc
         CHECK(std::find(n.begin(), n.end(), "pdu") != n.end());
         CHECK(std::find(n.begin(), n.end(), "byname") == n.end());
     }
+    SECTION("a probe whose request timed out leaves that profile to its family") {
+        DeviceFacts f{
+            .sys_object_id = "1.3.6.1.4.1.318.1.3.4.8",
+            .present_oids = {oid("1.3.6.1.2.1.1")},
+            .unknown_oids = {oid("1.3.6.1.4.1.318.1.1.26.6.3"), oid("1.3.6.1.4.1.318.1.1.26.4.3")},
+            .probes_checked = true};
+        auto m = match_profiles(set, f);
+        // pdu could not be probed, so it applies; uio and apcups answered "nothing here".
+        CHECK(names(m) == std::vector<std::string>{"pdu"});
+        CHECK(m[0].reason.find("could not be probed") != std::string::npos);
+        // The family cache gives the same answer as computing each reason afresh.
+        f.family = family_reasons(set, f);
+        CHECK(names(match_profiles(set, f)) == std::vector<std::string>{"pdu"});
+    }
     SECTION("sysDescr can make the family too") {
         set.add(profile_from(R"({"profile":"descr","priority":5,
             "match":{"sys_object_id_prefix":["1.3.6.1.4.1.99999"],"sys_descr_regex":"^Acme PDU",

@@ -21,7 +21,7 @@ cat >"$T/targets" <<EOF2
 EOF2
 out="$T/devices.jsonl"
 check_status "discover exits 0" 0 \
-    dce-discover --credentials "$LAB_CREDENTIALS" --port "$SNMPSIM_PORT" --timeout 500ms \
+    dce-discover --credentials "$LAB_CREDENTIALS" --port "$SNMPSIM_PORT" --timeout 2s \
     --no-progress "@$T/targets" >"$out" 2>"$T/stderr"
 validate_records "$out"
 jq_eq "one record per device" "$out" 'length' 13

@@ -39,7 +39,7 @@ check_eq "v3-only snmpd ignores community public" 1 $?
 
 # The command start printed: every lab agent found and identified over SNMPv3.
 if command -v dce-discover >/dev/null; then
-    dce-discover 127.0.0.0/28 --port "$DCE_LAB_PORT" --timeout 500ms --no-progress >"$T/lab.jsonl" 2>/dev/null
+    dce-discover 127.0.0.0/28 --port "$DCE_LAB_PORT" --timeout 2s --no-progress >"$T/lab.jsonl" 2>/dev/null
     validate_records "$T/lab.jsonl"
     jq_eq "discover finds the 14 lab agents" "$T/lab.jsonl" '[.[] | select(.identified)] | length' 14
     jq_eq "lab profiles" "$T/lab.jsonl" '[.[].profile] | unique | join(",")' \
