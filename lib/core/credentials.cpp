@@ -1,27 +1,81 @@
 #include "core/credentials.hpp"
 #include "core/files.hpp"
 
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <new>
 
 namespace dce {
 
-void Secret::wipe() {
-    if (!value_.empty()) explicit_bzero(value_.data(), value_.size());
-    value_.clear();
+namespace {
+std::atomic<testing::SecretWipeObserver> wipe_observer{nullptr};
+}  // namespace
+
+void testing::set_secret_wipe_observer(SecretWipeObserver observer) {
+    wipe_observer.store(observer);
 }
 
-Secret& Secret::operator=(Secret&& o) noexcept {
-    if (this != &o) {
-        wipe();
-        value_ = std::move(o.value_);
-        o.wipe();
+// One mapping per distinct secret value (a credentials file holds a handful; copies
+// share it). Pages, not the heap: madvise works on whole pages, and heap pages are
+// shared with other data and reused after free.
+struct Secret::Storage {
+    unsigned char* bytes = nullptr;
+    std::size_t size = 0, mapped = 0;
+    bool no_dump = false;
+    mutable std::once_flag copy_once;
+    mutable std::string copy;  // reveal()'s std::string, made on first use
+
+    explicit Storage(std::string_view value) {
+        long page = ::sysconf(_SC_PAGESIZE);
+        std::size_t p = page > 0 ? static_cast<std::size_t>(page) : 4096;
+        mapped = (value.size() + p - 1) / p * p;
+        void* m =
+            ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) throw std::bad_alloc();
+        bytes = static_cast<unsigned char*>(m);
+        // Before the bytes are written: a core taken in between has nothing to show.
+        no_dump = ::madvise(m, mapped, MADV_DONTDUMP) == 0;
+        std::memcpy(bytes, value.data(), value.size());
+        size = value.size();
     }
-    return *this;
+    ~Storage() {
+        if (!copy.empty()) explicit_bzero(copy.data(), copy.size());
+        explicit_bzero(bytes, mapped);
+        if (auto observe = wipe_observer.load()) observe(bytes, size);
+        ::munmap(bytes, mapped);
+    }
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+};
+
+Secret::Secret(std::string value) {
+    if (!value.empty()) storage_ = std::make_shared<const Storage>(value);
+    explicit_bzero(value.data(), value.size());
+}
+
+std::string_view Secret::view() const {
+    if (!storage_) return {};
+    return {reinterpret_cast<const char*>(storage_->bytes), storage_->size};
+}
+
+const std::string& Secret::reveal() const {
+    static const std::string none;
+    if (!storage_) return none;
+    const Storage& s = *storage_;
+    std::call_once(s.copy_once, [&] { s.copy.assign(view()); });
+    return s.copy;
+}
+
+bool Secret::excluded_from_core_dumps() const {
+    return storage_ && storage_->no_dump;
 }
 
 // A process that holds secrets makes no core dump and cannot be ptrace'd by other
@@ -199,6 +253,14 @@ void CredentialStore::load_environment() {
         c.secrets["community"] = Secret(community);
         entries_.push_back(std::move(c));
     }
+}
+
+void CredentialStore::retain_only(const std::vector<std::string>& names) {
+    std::vector<Credential> kept;
+    for (auto& c : entries_)
+        if (std::find(names.begin(), names.end(), c.name) != names.end())
+            kept.push_back(std::move(c));
+    entries_ = std::move(kept);
 }
 
 const Credential* CredentialStore::find(std::string_view name) const {

@@ -15,6 +15,7 @@
 //     priv_pass = ...
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,23 +23,42 @@
 
 namespace dce {
 
+/// The bytes of a secret live in their own pages, marked MADV_DONTDUMP (left out of any
+/// core dump, even when the process is dumpable) and wiped before they are unmapped.
+/// Copies share those pages (a Request per target copies its Security), so a run with
+/// thousands of targets maps each secret once.
 class Secret {
   public:
     Secret() = default;
-    explicit Secret(std::string value) : value_(std::move(value)) {}
+    /// Copies `value` into no-dump memory and wipes the argument.
+    explicit Secret(std::string value);
     Secret(const Secret&) = default;
     Secret& operator=(const Secret&) = default;
-    Secret(Secret&& o) noexcept : value_(std::move(o.value_)) { o.wipe(); }
-    Secret& operator=(Secret&& o) noexcept;
-    ~Secret() { wipe(); }
-    /// The only way to the value: name the call site so reviews can find every use.
-    const std::string& reveal() const { return value_; }
-    bool empty() const { return value_.empty(); }
+    Secret(Secret&& o) noexcept = default;  ///< leaves `o` empty
+    Secret& operator=(Secret&& o) noexcept = default;
+    ~Secret() = default;
+    /// The way to the value: name the call site so reviews can find every use. Points
+    /// into the no-dump pages.
+    std::string_view view() const;
+    /// Like view(), as a std::string for callers that need one: made once per value on
+    /// the ordinary heap (so outside the no-dump pages) and wiped with it. Prefer view().
+    const std::string& reveal() const;
+    bool empty() const { return !storage_ || view().empty(); }
+    /// True when the bytes are in pages the kernel agreed to leave out of core dumps.
+    bool excluded_from_core_dumps() const;
+
+    struct Storage;
 
   private:
-    void wipe();
-    std::string value_;
+    std::shared_ptr<const Storage> storage_;
 };
+
+namespace testing {
+/// Test seam: called with a Secret's bytes after they are wiped and before their pages
+/// are unmapped (nullptr: no call). Not for production use.
+using SecretWipeObserver = void (*)(const unsigned char* bytes, std::size_t size);
+void set_secret_wipe_observer(SecretWipeObserver observer);
+}  // namespace testing
 
 struct Credential {
     std::string name;
@@ -62,6 +82,11 @@ class CredentialStore {
     /// DCE_SNMP_AUTH_PASS/DCE_SNMP_PRIV_PROTOCOL/DCE_SNMP_PRIV_PASS, and one named
     /// "env-community" from DCE_SNMP_COMMUNITY, when set.
     void load_environment();
+
+    /// Drops every entry not named in `names`; their secrets are wiped and unmapped as
+    /// soon as nothing else holds a copy. A tool that uses one entry of a file of many
+    /// keeps only that one in memory.
+    void retain_only(const std::vector<std::string>& names);
 
     const Credential* find(std::string_view name) const;
     std::vector<const Credential*> of_kind(std::string_view kind) const;

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <type_traits>
 
@@ -86,4 +89,72 @@ TEST_CASE("a process holding secrets cannot dump core (issue 9)") {
     std::string error;
     REQUIRE(store.load_text("[x]\nkind = community\ncommunity = s3cret\n", "test", error));
     CHECK(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0);
+}
+
+namespace {
+// The VmFlags of the mapping that holds `p`, from /proc/self/smaps ("dd" = do not dump).
+std::string vm_flags_of(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    auto addr = reinterpret_cast<std::uintptr_t>(p);
+    bool inside = false;
+    for (std::string line; std::getline(smaps, line);) {
+        unsigned long lo = 0, hi = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find('-') < line.find(' '))
+            inside = addr >= lo && addr < hi;
+        else if (inside && line.rfind("VmFlags:", 0) == 0)
+            return line;
+    }
+    return {};
+}
+
+std::vector<unsigned char> last_wiped;
+std::size_t wipes = 0;
+void record_wipe(const unsigned char* bytes, std::size_t size) {
+    last_wiped.assign(bytes, bytes + size);
+    ++wipes;
+}
+}  // namespace
+
+TEST_CASE("a Secret's bytes are left out of core dumps") {
+    dce::Secret s(std::string("no-dump-secret-value-longer-than-sso"));
+    CHECK(s.view() == "no-dump-secret-value-longer-than-sso");
+    CHECK(s.excluded_from_core_dumps());
+    std::string flags = vm_flags_of(s.view().data());
+    REQUIRE_FALSE(flags.empty());
+    CHECK(flags.find(" dd") != std::string::npos);  // MADV_DONTDUMP as the kernel sees it
+    // Copies share the pages: a Request per target maps nothing new.
+    dce::Secret copy = s;
+    CHECK(copy.view().data() == s.view().data());
+    CHECK(copy.reveal() == "no-dump-secret-value-longer-than-sso");
+    CHECK(dce::Secret().view().empty());
+    CHECK(dce::Secret(std::string()).empty());
+}
+
+TEST_CASE("a Secret's bytes are wiped when its last copy goes") {
+    dce::testing::set_secret_wipe_observer(&record_wipe);
+    wipes = 0;
+    {
+        dce::Secret s(std::string("wipe-me-please"));
+        { dce::Secret copy = s; }
+        CHECK(wipes == 0);  // a copy going leaves the shared bytes alone
+    }
+    dce::testing::set_secret_wipe_observer(nullptr);
+    REQUIRE(wipes == 1);
+    REQUIRE(last_wiped.size() == std::string("wipe-me-please").size());
+    CHECK(
+        std::all_of(last_wiped.begin(), last_wiped.end(), [](unsigned char c) { return c == 0; }));
+}
+
+TEST_CASE("retain_only keeps the entries in use and drops the others' secrets") {
+    dce::CredentialStore store;
+    std::string e;
+    REQUIRE(store.load_text(text, "creds", e));
+    dce::testing::set_secret_wipe_observer(&record_wipe);
+    wipes = 0;
+    store.retain_only({"public-ro"});
+    dce::testing::set_secret_wipe_observer(nullptr);
+    CHECK(wipes == 2);  // lab-v3's auth_pass and priv_pass
+    REQUIRE(store.entries().size() == 1);
+    CHECK(store.find("lab-v3") == nullptr);
+    CHECK(store.find("public-ro")->secret("community")->view() == "public");
 }

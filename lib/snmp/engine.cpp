@@ -35,6 +35,8 @@
 #undef non_repeaters
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -47,6 +49,90 @@ namespace dce::snmp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// ---- DCE_SNMP_DEBUG output, with the secrets taken out ------------------------------
+//
+// net-snmp's packet dumps (the dumpv_* and dumpx_* tokens, on with ALL) print every
+// field of every message, the v1/v2c community among them, as text and as hex. Its
+// debug output therefore goes through this handler instead of straight to stderr: the
+// text of every secret a session was opened with becomes "***", and the hex dumps are
+// withheld (a value's hex wraps across lines, so no search could be sure to find it;
+// dumpv_* shows the same fields decoded).
+struct DebugLog {
+    std::mutex mu;
+    bool on = false;
+    std::vector<Secret> secrets;  // what a session used; no-dump memory
+    std::string pending;          // net-snmp writes a line in pieces
+    bool in_hex = false;          // inside a dumpx_* dump's continuation lines
+};
+
+DebugLog& debug_log() {
+    static DebugLog log;
+    return log;
+}
+
+bool hex_only(std::string_view line) {
+    bool any = false;
+    for (char c : line) {
+        if (std::isxdigit(static_cast<unsigned char>(c)))
+            any = true;
+        else if (c != ' ' && c != '\t' && c != '\r')
+            return false;
+    }
+    return any;
+}
+
+std::string mask_line(std::string line, const std::vector<Secret>& secrets) {
+    for (const Secret& sec : secrets) {
+        std::string_view v = sec.view();
+        if (v.empty()) continue;
+        for (auto at = line.find(v); at != std::string::npos; at = line.find(v, at + 3))
+            line.replace(at, v.size(), "***");
+    }
+    return line;
+}
+
+void write_debug_line(DebugLog& log, std::string line) {
+    std::string_view l = line;
+    if (l.rfind("dumpx", 0) == 0) {
+        log.in_hex = true;
+        auto colon = l.find(':');
+        line = std::string(l.substr(0, colon == std::string_view::npos ? l.size() : colon)) +
+               ": (hex withheld)\n";
+    } else if (log.in_hex && hex_only(l)) {
+        return;
+    } else {
+        log.in_hex = false;
+        line = mask_line(std::move(line), log.secrets) + "\n";
+    }
+    std::fputs(line.c_str(), stderr);
+    explicit_bzero(line.data(), line.size());
+}
+
+int on_netsnmp_log(int, int, void* server_arg, void*) {
+    const auto* m = static_cast<const snmp_log_message*>(server_arg);
+    if (!m || !m->msg) return 0;
+    DebugLog& log = debug_log();
+    std::lock_guard<std::mutex> lock(log.mu);
+    log.pending += m->msg;
+    for (auto nl = log.pending.find('\n'); nl != std::string::npos; nl = log.pending.find('\n')) {
+        std::string line = log.pending.substr(0, nl);
+        log.pending.erase(0, nl + 1);
+        write_debug_line(log, std::move(line));
+    }
+    return 0;
+}
+
+// Called before a session with `secret` opens, so its first debug line is masked.
+void mask_in_debug_output(const Secret& secret) {
+    DebugLog& log = debug_log();
+    if (secret.empty()) return;
+    std::lock_guard<std::mutex> lock(log.mu);
+    if (!log.on) return;
+    for (const Secret& known : log.secrets)
+        if (known.view() == secret.view()) return;
+    log.secrets.push_back(secret);
+}
 
 void init_netsnmp_once() {
     static std::once_flag once;
@@ -69,9 +155,13 @@ void init_netsnmp_once() {
             std::filesystem::create_directory(persist + "/cert_indexes");
             set_persistent_directory(persist.c_str());
         }
-        // DCE_SNMP_DEBUG=usm,snmp_api shows net-snmp's own debug output on stderr.
+        // DCE_SNMP_DEBUG=usm,snmp_api shows net-snmp's own debug output on stderr,
+        // through on_netsnmp_log (secrets masked).
         if (const char* dbg = std::getenv("DCE_SNMP_DEBUG"); dbg && *dbg) {
-            snmp_enable_stderrlog();
+            debug_log().on = true;
+            snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, &on_netsnmp_log,
+                                   nullptr);
+            snmp_enable_calllog();
             debug_register_tokens(dbg);
             snmp_set_do_debugging(1);
         } else {
@@ -318,7 +408,11 @@ struct Engine::Impl {
     std::map<std::string, std::string> engine_ids;    // endpoint -> raw engine ID
     std::map<std::string, std::size_t> users;         // engineID+user -> key signature
     std::map<std::string, std::size_t> users_in_use;  // engineID+user -> requests using it
-    std::map<std::string, std::string> ku_cache;      // proto+pass -> Ku (memory only)
+    struct KuEntry {
+        std::string proto;
+        Secret pass, ku;
+    };
+    std::deque<KuEntry> ku_cache;  // proto+pass -> Ku (memory only; a deque keeps views valid)
     EngineStats stats;
     std::function<bool()> stop_check;
     std::map<int, std::unique_ptr<Watch>> watches;
@@ -375,19 +469,22 @@ struct Engine::Impl {
 
     // ---- sessions ------------------------------------------------------------------
 
-    const std::string& ku_for(const oid* proto, std::size_t proto_len, const std::string& pass,
-                              const std::string& proto_name) {
-        std::string key = proto_name + '\0' + pass;
-        auto it = ku_cache.find(key);
-        if (it != ku_cache.end()) return it->second;
+    // Passphrases and the keys made from them stay Secrets (no-dump memory, wiped when
+    // the engine goes); a map keyed by the passphrase text kept it on the plain heap.
+    std::string_view ku_for(const oid* proto, std::size_t proto_len, const Secret& pass,
+                            const std::string& proto_name) {
+        for (const auto& k : ku_cache)
+            if (k.proto == proto_name && k.pass.view() == pass.view()) return k.ku.view();
         u_char ku[USM_AUTH_KU_LEN];
         size_t ku_len = sizeof(ku);
         std::string out;
         if (generate_Ku(proto, static_cast<u_int>(proto_len),
-                        reinterpret_cast<const u_char*>(pass.data()), pass.size(), ku,
+                        reinterpret_cast<const u_char*>(pass.view().data()), pass.view().size(), ku,
                         &ku_len) == SNMPERR_SUCCESS)
             out.assign(reinterpret_cast<char*>(ku), ku_len);
-        return ku_cache.emplace(std::move(key), std::move(out)).first->second;
+        OPENSSL_cleanse_like(ku, sizeof(ku));
+        ku_cache.push_back({proto_name, pass, Secret(std::move(out))});
+        return ku_cache.back().ku.view();
     }
 
     bool open_session(Active& a, bool discovery) {
@@ -417,7 +514,8 @@ struct Engine::Impl {
             s.securityNameLen = 0;
         } else if (rq.security.version != Version::v3) {
             s.version = rq.security.version == Version::v1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
-            community = rq.security.community.reveal();
+            mask_in_debug_output(rq.security.community);
+            community = rq.security.community.view();
             s.community = reinterpret_cast<u_char*>(community.data());
             s.community_len = community.size();
         } else {
@@ -458,8 +556,8 @@ struct Engine::Impl {
                 }
                 s.securityAuthProto = snmp_duplicate_objid(ao, len);
                 s.securityAuthProtoLen = len;
-                const std::string& ku =
-                    ku_for(ao, len, sec.auth_pass.reveal(), "a" + sec.auth_protocol);
+                mask_in_debug_output(sec.auth_pass);
+                std::string_view ku = ku_for(ao, len, sec.auth_pass, "a" + sec.auth_protocol);
                 std::copy(ku.begin(), ku.end(), s.securityAuthKey);
                 s.securityAuthKeyLen = ku.size();
                 s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
@@ -476,8 +574,8 @@ struct Engine::Impl {
                     s.securityPrivProto = snmp_duplicate_objid(po, plen);
                     s.securityPrivProtoLen = plen;
                     // The privacy key is derived with the authentication hash (RFC 3414).
-                    const std::string& pku =
-                        ku_for(ao, len, sec.priv_pass.reveal(), "p" + sec.auth_protocol);
+                    mask_in_debug_output(sec.priv_pass);
+                    std::string_view pku = ku_for(ao, len, sec.priv_pass, "p" + sec.auth_protocol);
                     std::copy(pku.begin(), pku.end(), s.securityPrivKey);
                     s.securityPrivKeyLen = pku.size();
                     s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
@@ -490,6 +588,7 @@ struct Engine::Impl {
         SNMP_FREE(s.securityPrivProto);
         OPENSSL_cleanse_like(s.securityAuthKey, sizeof(s.securityAuthKey));
         OPENSSL_cleanse_like(s.securityPrivKey, sizeof(s.securityPrivKey));
+        explicit_bzero(community.data(), community.size());  // the session has its copy
         if (!a.sess) {
             fail(a, Status::unreachable,
                  std::string("cannot open a session to ") + rq.target.to_string() + ": " +
@@ -588,8 +687,13 @@ struct Engine::Impl {
     }
 
     static std::size_t key_signature(const Security& sec) {
-        return std::hash<std::string>{}(sec.auth_protocol + '\0' + sec.auth_pass.reveal() + '\0' +
-                                        sec.priv_protocol + '\0' + sec.priv_pass.reveal());
+        // Hashed piece by piece: a concatenation would leave the passphrases on the heap.
+        std::hash<std::string_view> h;
+        std::size_t sig = 0;
+        for (std::string_view part : {std::string_view(sec.auth_protocol), sec.auth_pass.view(),
+                                      std::string_view(sec.priv_protocol), sec.priv_pass.view()})
+            sig = (sig ^ h(part)) * 1099511628211ULL + part.size();
+        return sig;
     }
 
     void begin_main(Active& a) {

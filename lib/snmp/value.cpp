@@ -314,11 +314,11 @@ bool security_from_credential(const Credential& cred, Version version, Security&
         error = "credential '" + cred.name + "': privacy needs authentication (auth_protocol)";
         return false;
     }
-    if (!out.auth_pass.empty() && out.auth_pass.reveal().size() < 8) {
+    if (!out.auth_pass.empty() && out.auth_pass.view().size() < 8) {
         error = "credential '" + cred.name + "': auth_pass is shorter than 8 characters";
         return false;
     }
-    if (!out.priv_pass.empty() && out.priv_pass.reveal().size() < 8) {
+    if (!out.priv_pass.empty() && out.priv_pass.view().size() < 8) {
         error = "credential '" + cred.name + "': priv_pass is shorter than 8 characters";
         return false;
     }
