@@ -166,11 +166,8 @@ class Sweep {
     snmp::ProfileSet profiles_;
     std::vector<snmp::Oid> first_oids_;    // one GET: system group + generic identity
     std::vector<snmp::Oid> minimal_oids_;  // the system group alone (v1, fussy agents)
-    // The first request as one GETNEXT: the parent of each first_oids_ entry (the value
-    // is kept under that entry's text, first_keys_) and the generic profiles' probes
-    // (empty key), so an agent without a vendor family is identified in one packet.
+    // The generic profiles' probes, asked with one GETNEXT beside the first GET.
     std::vector<snmp::Oid> first_next_;
-    std::vector<std::string> first_keys_;
     std::set<snmp::Oid> first_probes_;
     std::vector<Way> v3_ways_, v2c_ways_, v1_ways_;
     std::size_t in_flight_ = 0;
@@ -230,15 +227,10 @@ bool Sweep::prepare(const CredentialStore& creds, std::string& error) {
     for (const auto* g : generic)
         for (const auto& [field, o] : g->identity)
             add(o);
-    for (const auto& o : first_oids_) {
-        first_next_.emplace_back(o.begin(), o.end() - 1);
-        first_keys_.push_back(snmp::oid_to_string(o));
-    }
     for (auto& o : snmp::probe_oids(generic)) {
         if (first_next_.size() >= max_oids_per_get) break;
         first_probes_.insert(o);
         first_next_.push_back(std::move(o));
-        first_keys_.emplace_back();
     }
     return true;
 }
@@ -272,21 +264,14 @@ void Sweep::start(std::shared_ptr<Probe> p) {
     });
 }
 
-// Answer i belongs to root i only when it lies inside it; otherwise the agent has
-// nothing there and answered whatever comes next. A scalar or column asked and absent
-// is kept as noSuchObject, so the probe round does not ask again.
+// Answer i of the first GETNEXT belongs to probe i only when it lies inside it;
+// otherwise the agent has nothing there and answered whatever comes next.
 void Sweep::keep_first_answers(Probe& p, const snmp::Response& r) {
-    for (std::size_t i = 0; i < first_next_.size(); ++i) {
-        const snmp::VarBind* vb = i < r.varbinds.size() ? &r.varbinds[i] : nullptr;
-        bool inside = vb && !vb->value.is_exception() && vb->oid.size() > first_next_[i].size() &&
-                      snmp::oid_starts_with(vb->oid, first_next_[i]);
-        if (first_keys_[i].empty()) {
-            if (inside) p.present.insert(first_next_[i]);
-        } else if (inside) {
-            p.values[first_keys_[i]] = vb->value;
-        } else {
-            p.values[first_keys_[i]].type = snmp::ValueType::no_such_object;
-        }
+    for (std::size_t i = 0; i < first_next_.size() && i < r.varbinds.size(); ++i) {
+        const auto& vb = r.varbinds[i];
+        if (!vb.value.is_exception() && vb.oid.size() > first_next_[i].size() &&
+            snmp::oid_starts_with(vb.oid, first_next_[i]))
+            p.present.insert(first_next_[i]);
     }
     p.first_probed = r.varbinds.size() >= first_next_.size();
 }
@@ -296,19 +281,24 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
     snmp::Request req;
     req.target = p->endpoint;
     req.security = way.security;
-    // SNMPv1 fails a whole GETNEXT at the end of the MIB: it gets the plain GET.
-    bool next_op = !minimal && way.security.version != snmp::Version::v1;
-    req.op = next_op ? snmp::Op::get_next : snmp::Op::get;
-    req.oids = minimal ? minimal_oids_ : next_op ? first_next_ : first_oids_;
-    submit(std::move(req), [this, p, &way, minimal, next_op, next](const snmp::Response& r) {
+    req.op = snmp::Op::get;
+    req.oids = minimal ? minimal_oids_ : first_oids_;
+    // With the GET goes, at the same time, one GETNEXT of the generic profiles' probes
+    // (SNMPv1 fails a whole GETNEXT at the end of the MIB: not there). An agent without
+    // a vendor family is then identified in one round trip. The GET's answer decides
+    // what happens next; it is handled once both have come back.
+    bool with_probes =
+        !minimal && way.security.version != snmp::Version::v1 && !first_next_.empty();
+    auto pending = std::make_shared<int>(with_probes ? 2 : 1);
+    auto get_answer = std::make_shared<snmp::Response>();
+    auto done = [this, p, &way, minimal, next, pending, get_answer]() {
+        if (--*pending > 0) return;
+        const snmp::Response& r = *get_answer;
         if (r.ok()) {
             p->answered = true;
             p->way = &way;
-            if (next_op)
-                keep_first_answers(*p, r);
-            else
-                for (const auto& vb : r.varbinds)
-                    p->values[snmp::oid_to_string(vb.oid)] = vb.value;
+            for (const auto& vb : r.varbinds)
+                p->values[snmp::oid_to_string(vb.oid)] = vb.value;
             identified(p);
             return;
         }
@@ -322,6 +312,20 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
         p->last_status = r.status;
         p->last_message = r.message;
         next(p);
+    };
+    submit(std::move(req), [get_answer, done](const snmp::Response& r) {
+        *get_answer = r;
+        done();
+    });
+    if (!with_probes) return;
+    snmp::Request probe;
+    probe.target = p->endpoint;
+    probe.security = way.security;
+    probe.op = snmp::Op::get_next;
+    probe.oids = first_next_;
+    submit(std::move(probe), [this, p, done](const snmp::Response& r) {
+        if (r.ok()) keep_first_answers(*p, r);
+        done();
     });
 }
 

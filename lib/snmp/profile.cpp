@@ -316,8 +316,9 @@ bool parse_profile(const Json& doc, const std::string& origin, Profile& out,
                 else {
                     out.sys_descr_regex = m["sys_descr_regex"].get<std::string>();
                     try {
-                        out.sys_descr_re.emplace(out.sys_descr_regex,
-                                                 std::regex::ECMAScript | std::regex::optimize);
+                        out.sys_descr_re.emplace(out.sys_descr_regex, std::regex::ECMAScript |
+                                                                          std::regex::optimize |
+                                                                          std::regex::nosubs);
                     } catch (const std::regex_error& e) {
                         c.error("$.match.sys_descr_regex",
                                 std::string("bad regular expression: ") + e.what());
