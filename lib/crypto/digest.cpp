@@ -1,7 +1,7 @@
 #include "crypto/digest.hpp"
 
-#include "core/cli.hpp"
 #include "core/files.hpp"
+#include "core/signals.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -197,7 +197,7 @@ FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t
     while (true) {
         // SIGINT/SIGTERM end the read within one buffer: a device or an endless pipe
         // given by mistake would otherwise be hashed forever.
-        if (cli::interrupted()) {
+        if (interrupted()) {
             r.error_code = "interrupted";
             r.error = "reading '" + path + "' was interrupted";
             return r;
