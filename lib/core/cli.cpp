@@ -316,7 +316,9 @@ int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int
         spdlog::error("cannot write output");
         return exit_runtime;
     }
-    if (interrupted() && status != exit_usage) return exit_interrupted;
+    // A signal ends the run as interrupted, also when it cut a read short and the body
+    // then saw an unusable input (dce-discover reading its target list from stdin).
+    if (interrupted()) return exit_interrupted;
     return status;
 }
 

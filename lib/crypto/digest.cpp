@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,6 +202,13 @@ FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t
             r.error_code = "interrupted";
             r.error = "reading '" + path + "' was interrupted";
             return r;
+        }
+        if (!regular) {
+            // Hashing runs on a worker thread, which the signal does not interrupt: a
+            // silent pipe or socket is waited on in short polls so the stop flag is seen.
+            pollfd p{fd, POLLIN, 0};
+            int ready = ::poll(&p, 1, 200);
+            if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
         }
         ssize_t n = ::read(fd, buf.get(), buffer_bytes);
         if (n > 0) {
