@@ -26,7 +26,7 @@ TEST_CASE("ToolContext takes credentials from text", "[context]") {
     CHECK(creds->find("pg") != nullptr);
 }
 
-TEST_CASE("--timeout needs a unit in every tool", "[cli]") {
+TEST_CASE("a timeout needs a unit in every tool", "[cli]") {
     std::string error;
     CHECK(cli::parse_timeout("500ms", error)->count() == 500);
     CHECK(cli::parse_timeout("2s", error)->count() == 2000);
