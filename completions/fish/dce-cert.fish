@@ -6,14 +6,14 @@ complete -c dce-cert -l log-level -d 'Least severe log message to show on stderr
 complete -c dce-cert -l log-format -d 'Log line format on stderr' -x -a 'text json'
 complete -c dce-cert -n 'not __fish_seen_subcommand_from inspect lint csr selfsigned check-pair' -a inspect -d 'Write a cert record per endpoint or certificate file'
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -s h -l help -d 'Print this help and exit'
-complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l file -d 'PEM or DER certificate (chain) file to read instead of connecting' -r -F
+complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l file -d 'PEM or DER certificate (chain) file to read instead of connecting (repeatable: give it once per value)' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l sni -d 'Server name to send and to match (default: the host part when it is a name)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l host -d 'Name to match a certificate file against' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l starttls -d 'Plaintext protocol to upgrade before the handshake' -x -a 'none smtp imap pop3 ftp ldap postgres'
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l ca-file -d 'Trusted CA certificates (PEM) instead of the system store' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l port -d 'Port for targets given without one' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l concurrency -d 'Endpoints probed at once' -x
-complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l timeout -d 'Per connection, connect to end of handshake (e.g. 5s, 1500ms)' -x
+complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l timeout -d 'Per connection, connect to end of handshake (a unit is required: 500ms, 2s, 1m)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l max-targets -d 'Refuse to run on more endpoints than this' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l format -d 'Output: JSON lines (default; text at a terminal) or text' -x -a 'json text'
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
@@ -21,14 +21,14 @@ complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l no-forward -d '
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l no-probe -d 'Skip the protocol-version and cipher probes (one handshake only)'
 complete -c dce-cert -n 'not __fish_seen_subcommand_from inspect lint csr selfsigned check-pair' -a lint -d 'Write a finding per check per endpoint or certificate file'
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -s h -l help -d 'Print this help and exit'
-complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l file -d 'PEM or DER certificate (chain) file to read instead of connecting' -r -F
+complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l file -d 'PEM or DER certificate (chain) file to read instead of connecting (repeatable: give it once per value)' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l sni -d 'Server name to send and to match (default: the host part when it is a name)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l host -d 'Name to match a certificate file against' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l starttls -d 'Plaintext protocol to upgrade before the handshake' -x -a 'none smtp imap pop3 ftp ldap postgres'
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l ca-file -d 'Trusted CA certificates (PEM) instead of the system store' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l port -d 'Port for targets given without one' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l concurrency -d 'Endpoints probed at once' -x
-complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l timeout -d 'Per connection, connect to end of handshake (e.g. 5s, 1500ms)' -x
+complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l timeout -d 'Per connection, connect to end of handshake (a unit is required: 500ms, 2s, 1m)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l max-targets -d 'Refuse to run on more endpoints than this' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -l format -d 'Output: JSON lines (default; text at a terminal), a text table, JUnit XML or SARIF 2.1.0' -x -a 'json text junit sarif'
 complete -c dce-cert -n '__fish_seen_subcommand_from lint' -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
@@ -38,7 +38,7 @@ complete -c dce-cert -n 'not __fish_seen_subcommand_from inspect lint csr selfsi
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -s h -l help -d 'Print this help and exit'
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l key-type -d 'Key to make' -x -a 'rsa2048 rsa3072 rsa4096 p256 p384 ed25519'
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l subject -d 'Subject, e.g. \'CN=ups1.example.com,O=Example,C=FR\'' -x
-complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l san -d 'subjectAltName: DNS:name, IP:addr, or a bare name or address (repeatable)' -x
+complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l san -d 'subjectAltName: DNS:name, IP:addr, or a bare name or address (repeatable: give it once per value)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l key-out -d 'Private key file to create (mode 0600)' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l out -d 'CSR file to create' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l force -d 'Replace existing files'
@@ -50,7 +50,7 @@ complete -c dce-cert -n 'not __fish_seen_subcommand_from inspect lint csr selfsi
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -s h -l help -d 'Print this help and exit'
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l key-type -d 'Key to make' -x -a 'rsa2048 rsa3072 rsa4096 p256 p384 ed25519'
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l subject -d 'Subject, e.g. \'CN=ups1.example.com,O=Example,C=FR\'' -x
-complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l san -d 'subjectAltName: DNS:name, IP:addr, or a bare name or address (repeatable)' -x
+complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l san -d 'subjectAltName: DNS:name, IP:addr, or a bare name or address (repeatable: give it once per value)' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l key-out -d 'Private key file to create (mode 0600)' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l out -d 'Certificate file to create' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l days -d 'Validity in days' -x

@@ -8,11 +8,11 @@ complete -c dce-discover -l max-targets -d 'Refuse to expand the targets beyond 
 complete -c dce-discover -l snmp-version -d 'SNMP versions to try, comma-separated, tried in the order v3, v2c, v1 (default v3; v1 and v2c are insecure)' -x
 complete -c dce-discover -l allow-v1v2c -d 'Also try the communities of the credentials file over SNMPv2c and SNMPv1'
 complete -c dce-discover -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
-complete -c dce-discover -l profile-dir -d 'Extra directory of device profiles (repeatable)' -r -F
+complete -c dce-discover -l profile-dir -d 'More device-profile directories (later ones win) (repeatable: give it once per value)' -r -F
 complete -c dce-discover -l rate -d 'New targets probed per second; 0 lifts the limit' -x
 complete -c dce-discover -l concurrency -d 'Targets probed at once at most' -x
-complete -c dce-discover -l timeout -d 'Wait for an answer this long per attempt (e.g. 500ms, 2s)' -x
-complete -c dce-discover -l retries -d 'Attempts after the first per request' -x
+complete -c dce-discover -l timeout -d 'Wait for an answer this long per attempt (a unit is required: 500ms, 2s, 1m)' -x
+complete -c dce-discover -l retries -d 'Resends after a timeout, per request' -x
 complete -c dce-discover -l report-unreachable -d 'Write an error record for each target that does not answer'
 complete -c dce-discover -l progress -d 'Show the progress bar even when stderr is not a terminal'
 complete -c dce-discover -l no-progress -d 'Never show the progress bar'

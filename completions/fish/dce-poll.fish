@@ -5,7 +5,7 @@ complete -c dce-poll -l log-level -d 'Least severe log message to show on stderr
 complete -c dce-poll -l log-format -d 'Log line format on stderr' -x -a 'text json'
 complete -c dce-poll -l profile -d 'Profile(s) for targets, or for device records naming none; several comma-separated (a,b)' -x
 complete -c dce-poll -l list-profiles -d 'Print every profile (what it reads, from which MIB) as records and exit'
-complete -c dce-poll -l profile-dir -d 'More profile directories (later ones win)' -r -F
+complete -c dce-poll -l profile-dir -d 'More device-profile directories (later ones win) (repeatable: give it once per value)' -r -F
 complete -c dce-poll -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
 complete -c dce-poll -l credential -d 'Credential entry for targets (default: env, or env-community for v1/v2c)' -x
 complete -c dce-poll -l snmp-version -d 'Force the SNMP version (v1/v2c are insecure)' -x -a 'v1 v2c v3'
@@ -14,10 +14,10 @@ complete -c dce-poll -l no-forward -d 'Do not pass input records through to stdo
 complete -c dce-poll -l interval -d 'Poll every N seconds until stopped (0: once)' -x
 complete -c dce-poll -l jitter -d 'Fraction of the interval that device starts are spread over' -x
 complete -c dce-poll -l rounds -d 'With --interval: stop after N rounds (0: until signalled)' -x
-complete -c dce-poll -l rate -d 'Requests started per second at most (0: no limit)' -x
+complete -c dce-poll -l rate -d 'Requests started per second at most; 0 lifts the limit' -x
 complete -c dce-poll -l concurrency -d 'Requests (and sockets) in flight at most' -x
-complete -c dce-poll -l timeout -d 'Milliseconds to wait for each answer' -x
-complete -c dce-poll -l retries -d 'Resends after a timeout' -x
+complete -c dce-poll -l timeout -d 'Wait this long for each answer (a unit is required: 500ms, 2s, 1m)' -x
+complete -c dce-poll -l retries -d 'Resends after a timeout, per request' -x
 complete -c dce-poll -l max-repetitions -d 'GETBULK max-repetitions for table walks' -x
 complete -c dce-poll -l max-targets -d 'Refuse to expand the targets beyond this many addresses' -x
 complete -c dce-poll -l site -d 'Site or tenant written into each record' -x

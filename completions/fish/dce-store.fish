@@ -29,17 +29,17 @@ complete -c dce-store -n '__fish_seen_subcommand_from query' -l credentials -d '
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l all-sites -d 'Allow a query over a database holding several sites'
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l device -d 'Device id (events: source or device; findings, errors: target)' -x
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l metric -d 'Metric name, * as a wildcard' -x
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l label -d 'Only readings with this label' -x
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l device -d 'Device id (events: source or device; findings, errors: target) (repeatable: give it once per value)' -x
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l metric -d 'Metric name, * as a wildcard (repeatable: give it once per value)' -x
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l label -d 'Only readings with this label (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l since -d 'From this time (RFC 3339) or this long ago (24h)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l until -d 'Before this time or this long ago' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l last -d 'Readings: only the newest value per device, metric and labels'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l every -d 'Readings: min/max/avg/last per bucket of this length' -x
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l status -d 'Findings with this status' -x -a 'pass fail warn error skip'
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l severity -d 'Events or findings with this severity' -x -a 'info low medium high critical'
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l check -d 'Findings of this check id, * as a wildcard' -x
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l type -d 'others: records of this type' -x
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l status -d 'Findings with this status (repeatable: give it once per value)' -x -a 'pass fail warn error skip'
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l severity -d 'Events or findings with this severity (repeatable: give it once per value)' -x -a 'info low medium high critical'
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l check -d 'Findings of this check id, * as a wildcard (repeatable: give it once per value)' -x
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l type -d 'others: records of this type (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l limit -d 'At most this many records' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l format -d 'Output format; default table on a terminal, json otherwise' -x -a 'json csv table'
 complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a prune -d 'Delete records older than the retention'
@@ -49,7 +49,7 @@ complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credentials -d '
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep -d 'Keep this long of every kind' -x
-complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep-kind -d 'Keep this long of one kind, e.g. readings=90d' -x
+complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep-kind -d 'Keep this long of one kind, e.g. readings=90d (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l dry-run -d 'Count what would be deleted, delete nothing'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l vacuum -d 'Give the space back to the file system afterwards'
 complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a export -d 'Write the whole store as JSON lines'

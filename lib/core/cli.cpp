@@ -4,21 +4,16 @@
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
+#include "core/time.hpp"
 
-#include <atomic>
-#include <csignal>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <regex>
 
 namespace dce::cli {
 namespace {
-
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int sig) {
-    g_signal.store(sig);
-}
 
 std::string exit_footer() {
     std::string s = "Exit status:\n";
@@ -104,12 +99,110 @@ std::unique_ptr<CLI::App> make_app(const ToolDoc& doc, CommonOptions& common) {
     return app;
 }
 
-CLI::Option* add_credentials_option(CLI::App& app, std::string& path) {
+CLI::Option* add_credentials_option(CLI::App& app, CommonOptions& common) {
     return app
-        .add_option("--credentials", path,
+        .add_option("--credentials", common.credentials_path,
                     "Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or "
                     "~/.config/dce/credentials). Secrets are never taken from the command line")
         ->type_name("FILE");
+}
+
+CLI::Option* add_targets(CLI::App& app, std::vector<std::string>& targets, std::string help) {
+    return app.add_option("targets", targets, std::move(help))->type_name("TARGET");
+}
+
+std::string format_duration_ms(std::int64_t ms) {
+    if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text, std::string& error) {
+    const std::string shown(text);
+    if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.back()))) {
+        error = "'" + shown + "' has no unit: write " + shown + "ms or " + shown + "s";
+        return std::nullopt;
+    }
+    auto d = parse_duration(text);
+    if (!d || d->count() <= 0) {
+        error = "'" + shown + "' is not a duration such as 500ms or 2s";
+        return std::nullopt;
+    }
+    if (*d > std::chrono::minutes(10)) {
+        error = "'" + shown + "' is more than the 10m a timeout may be";
+        return std::nullopt;
+    }
+    return d;
+}
+
+CLI::Option* add_timeout_option(CLI::App& app, int& timeout_ms, std::string help) {
+    return app
+        .add_option_function<std::string>(
+            "--timeout",
+            [&timeout_ms](const std::string& v) {
+                std::string error;
+                auto d = parse_timeout(v, error);
+                if (!d) throw CLI::ValidationError("--timeout", error);
+                timeout_ms = static_cast<int>(d->count());
+            },
+            help + " (a unit is required: 500ms, 2s, 1m)")
+        ->type_name("DURATION")
+        ->default_str(format_duration_ms(timeout_ms));
+}
+
+CLI::Option* add_retries_option(CLI::App& app, int& retries) {
+    return app.add_option("--retries", retries, "Resends after a timeout, per request")
+        ->check(CLI::Range(0, 10))
+        ->capture_default_str();
+}
+
+CLI::Option* add_rate_option(CLI::App& app, double& rate, std::string help) {
+    return app.add_option("--rate", rate, help + "; 0 lifts the limit")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+}
+
+CLI::Option* add_concurrency_option(CLI::App& app, std::size_t& concurrency, std::string help) {
+    return app.add_option("--concurrency", concurrency, std::move(help))
+        ->check(CLI::Range(1, 65536))
+        ->capture_default_str();
+}
+
+CLI::Option* add_repeatable_option(CLI::App& app, std::string name,
+                                   std::vector<std::string>& values, std::string help) {
+    // One value per occurrence: a vector option otherwise goes on taking arguments, so
+    // `--profile-dir D 10.0.0.5` made the target a second directory.
+    return app.add_option(std::move(name), values, help + " (repeatable: give it once per value)")
+        ->allow_extra_args(false);
+}
+
+CLI::Option* add_profile_dir_option(CLI::App& app, std::vector<std::string>& dirs) {
+    return add_repeatable_option(app, "--profile-dir", dirs,
+                                 "More device-profile directories (later ones win)")
+        ->type_name("DIR");
+}
+
+CLI::Option* add_site_option(CLI::App& app, std::string& site, std::string help) {
+    return app.add_option("--site", site, std::move(help))->type_name("NAME");
+}
+
+CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices,
+                               std::string help) {
+    auto* opt = app.add_option("--format", format, std::move(help))
+                    ->check(CLI::IsMember(std::move(choices)));
+    if (!format.empty()) opt->capture_default_str();
+    return opt;
+}
+
+const CLI::Option* repeated_single_option(const CLI::App& app) {
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->get_items_expected_max() == 1 && opt->count() > 1 &&
+            opt->get_multi_option_policy() == CLI::MultiOptionPolicy::Throw)
+            return opt;
+    }
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        if (const auto* opt = repeated_single_option(*sub)) return opt;
+    return nullptr;
 }
 
 Json describe(const CLI::App& app, const ToolDoc& doc) {
@@ -165,18 +258,8 @@ Json describe(const CLI::App& app, const ToolDoc& doc) {
     return d;
 }
 
-bool interrupted() {
-    return g_signal.load() != 0;
-}
-int interrupt_signal() {
-    return g_signal.load();
-}
-void request_interrupt() {
-    g_signal.store(SIGINT);
-}
-
 int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int argc, char** argv,
-             const std::function<int()>& body) {
+             const std::function<int(ToolContext&)>& body) {
     if (const char* d = std::getenv("DCE_CLI_DESCRIBE"); d && *d) {
         if (std::string_view(d) == "schemas") {
             Json all = Json::object();
@@ -197,7 +280,12 @@ int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::cerr << doc.name << ": " << e.what() << "\n"
+        std::string message = e.what();
+        if (dynamic_cast<const CLI::ArgumentMismatch*>(&e))
+            if (const auto* opt = repeated_single_option(app))
+                message = opt->get_name() + " was given " + std::to_string(opt->count()) +
+                          " times; it takes one value, give it once";
+        std::cerr << doc.name << ": " << message << "\n"
                   << "Try '" << doc.name << " --help' for more information.\n";
         return exit_usage;
     }
@@ -206,15 +294,11 @@ int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int
         std::cerr << doc.name << ": " << error << "\n";
         return exit_usage;
     }
-    std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, reported once below
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    install_stop_handlers();  // a closed pipe becomes EPIPE, reported once below
     int status;
     try {
-        status = body();
+        ToolContext ctx(doc.name, common.credentials_path);
+        status = body(ctx);
     } catch (const OutputError& e) {
         // One status for a closed stdout in every tool: 3, as for any output failure,
         // but without a message when the reader just stopped reading (`| head`).
@@ -232,7 +316,9 @@ int run_tool(CLI::App& app, const ToolDoc& doc, const CommonOptions& common, int
         spdlog::error("cannot write output");
         return exit_runtime;
     }
-    if (interrupted() && status != exit_usage) return exit_interrupted;
+    // A signal ends the run as interrupted, also when it cut a read short and the body
+    // then saw an unusable input (dce-discover reading its target list from stdin).
+    if (interrupted()) return exit_interrupted;
     return status;
 }
 

@@ -1,6 +1,6 @@
 #include "core/files.hpp"
 
-#include "core/cli.hpp"
+#include "core/signals.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -71,14 +71,14 @@ bool read_file_capped(const std::string& path, std::size_t max, std::string& out
             continue;
         }
         if (n == 0) break;
-        if (errno == EINTR && !cli::interrupted()) continue;
+        if (errno == EINTR && !interrupted()) continue;
         int e = errno;
         out.clear();
         error = e == EINTR ? "reading " + shown + " was interrupted"
                            : "cannot read " + shown + ": " + std::strerror(e);
         return false;
     }
-    if (cli::interrupted()) {
+    if (interrupted()) {
         out.clear();
         error = "reading " + shown + " was interrupted";
         return false;

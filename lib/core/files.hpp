@@ -35,7 +35,7 @@ class InputFile {
 
 /// Reads all of `path` ("-" is standard input) into `out`. False, with a message that
 /// names the path, when it cannot be opened or read, is a directory, holds more than
-/// `max` bytes, or SIGINT/SIGTERM arrived while it was read (cli::interrupted()).
+/// `max` bytes, or SIGINT/SIGTERM arrived while it was read (interrupted()).
 bool read_file_capped(const std::string& path, std::size_t max, std::string& out,
                       std::string& error);
 

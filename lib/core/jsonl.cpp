@@ -1,6 +1,6 @@
 #include "core/jsonl.hpp"
 
-#include "core/cli.hpp"
+#include "core/signals.hpp"
 
 #include <poll.h>
 #include <unistd.h>
@@ -81,7 +81,7 @@ bool LineReader::fill() {
     if (end_ == buf_.size()) return true;  // full: caller handles an over-long line
     // SIGINT/SIGTERM end the input: /dev/zero or an idle pipe would otherwise keep a
     // reader (skipping an endless line, or blocked in read) going forever.
-    if (cli::interrupted()) {
+    if (interrupted()) {
         error_ = "interrupted";
         eof_ = true;
         return false;
@@ -105,7 +105,7 @@ bool LineReader::fill() {
             return false;
         }
         int e = errno;
-        if (e == EINTR && !cli::interrupted()) continue;
+        if (e == EINTR && !interrupted()) continue;
         error_ = e == EINTR ? "interrupted" : std::strerror(e);
         eof_ = true;
         return false;

@@ -1,11 +1,12 @@
 #include "crypto/digest.hpp"
 
-#include "core/cli.hpp"
 #include "core/files.hpp"
+#include "core/signals.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,10 +198,17 @@ FileDigest digest_file(const std::string& path, DigestAlgorithm alg, std::size_t
     while (true) {
         // SIGINT/SIGTERM end the read within one buffer: a device or an endless pipe
         // given by mistake would otherwise be hashed forever.
-        if (cli::interrupted()) {
+        if (interrupted()) {
             r.error_code = "interrupted";
             r.error = "reading '" + path + "' was interrupted";
             return r;
+        }
+        if (!regular) {
+            // Hashing runs on a worker thread, which the signal does not interrupt: a
+            // silent pipe or socket is waited on in short polls so the stop flag is seen.
+            pollfd p{fd, POLLIN, 0};
+            int ready = ::poll(&p, 1, 200);
+            if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
         }
         ssize_t n = ::read(fd, buf.get(), buffer_bytes);
         if (n > 0) {

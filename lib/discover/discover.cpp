@@ -1,9 +1,9 @@
 #include "discover/discover.hpp"
 
-#include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "core/log.hpp"
 #include "core/record.hpp"
+#include "core/signals.hpp"
 #include "core/targets.hpp"
 #include "discover/identify.hpp"
 #include "snmp/profile.hpp"
@@ -666,13 +666,13 @@ void Sweep::progress(bool final) {
 int Sweep::run(TargetList& targets) {
     total_ = targets.size();
     show_progress_ = opts_.progress == 1 || (opts_.progress < 0 && log::stderr_is_tty());
-    engine_.set_stop_check([] { return cli::interrupted(); });
+    engine_.set_stop_check([] { return interrupted(); });
     started_ = Clock::now();
     std::uint64_t started_targets = 0;
     Target t;
     bool more = targets.next(t);
     while (more || in_flight_ > 0) {
-        if (cli::interrupted()) {
+        if (interrupted()) {
             stopping_ = true;
             engine_.cancel_all();
             break;
@@ -707,17 +707,26 @@ int Sweep::run(TargetList& targets) {
     progress(true);
     sum_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     out_.flush();
-    return cli::interrupted() ? exit_interrupted : exit_ok;
+    return interrupted() ? exit_interrupted : exit_ok;
 }
 
 }  // namespace
 
-int run_discover(const DiscoverOptions& opts, const CredentialStore& creds, RecordWriter& out,
-                 DiscoverSummary& summary) {
+int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary* summary_out) {
     if (!opts.use_v3 && !opts.use_v2c && !opts.use_v1) {
         spdlog::error("no SNMP version to try");
         return exit_usage;
     }
+    std::string error;
+    const CredentialStore* creds = ctx.credentials(error);
+    if (!creds) {
+        spdlog::error("{}", error);
+        return exit_usage;
+    }
+    if (opts.use_v3 && creds->of_kind("snmpv3").empty())
+        spdlog::warn(
+            "no snmpv3 credentials: SNMPv3 devices are found but not identified "
+            "(give --credentials or DCE_CREDENTIALS)");
     TargetList targets({.max_addresses = opts.max_targets, .allow_ports = true});
     std::vector<std::string> errors;
     if (!targets.add_all(opts.targets, errors)) {
@@ -729,13 +738,25 @@ int run_discover(const DiscoverOptions& opts, const CredentialStore& creds, Reco
         spdlog::error("no targets: give addresses, CIDR ranges, @FILE or - for stdin");
         return exit_usage;
     }
-    Sweep sweep(opts, out, summary);
-    std::string error;
-    if (!sweep.prepare(creds, error)) {
+    DiscoverSummary local;
+    DiscoverSummary& summary = summary_out ? *summary_out : local;
+    Sweep sweep(opts, ctx.out(), summary);
+    if (!sweep.prepare(*creds, error)) {
         spdlog::error("credentials: {}", error);
         return exit_usage;
     }
-    return sweep.run(targets);
+    int rc = sweep.run(targets);
+    if (rc == exit_ok || rc == exit_interrupted) {
+        const auto& s = summary;
+        spdlog::info(
+            "probed {}, answered {}, devices {} (v3 {}, v2c {}, v1 {}, engine only {}), "
+            "errors {}, {:.2f} s",
+            s.probed, s.answered, s.devices, s.by_v3, s.by_v2c, s.by_v1, s.engine_only, s.errors,
+            s.seconds);
+    }
+    // Targets that got an error record failed: 3, as in every tool (DESIGN.md).
+    if (rc == exit_ok && summary.errors > 0) rc = exit_runtime;
+    return rc;
 }
 
 }  // namespace dce::discover

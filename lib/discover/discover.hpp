@@ -9,8 +9,7 @@
 // A device that answered step 1 but let none of our credentials in is still reported
 // (identified: false) so an operator sees what they cannot manage yet.
 
-#include "core/credentials.hpp"
-#include "core/jsonl.hpp"
+#include "core/context.hpp"
 
 #include <cstdint>
 #include <string>
@@ -41,10 +40,11 @@ struct DiscoverSummary {
     double seconds = 0;
 };
 
-/// Runs the sweep, writing records to `out`. Returns an exit code (exit_codes.hpp):
-/// 0 when the sweep ran (whether or not anything answered), 2 for unusable targets or
-/// credentials, 3 when the SNMP engine fails, 130 when interrupted.
-int run_discover(const DiscoverOptions& opts, const CredentialStore& creds, RecordWriter& out,
-                 DiscoverSummary& summary);
+/// Runs the sweep with ctx's credentials, writing records to ctx.out(). Returns an exit
+/// code (exit_codes.hpp): 0 when the sweep ran (whether or not anything answered), 2 for
+/// unusable targets or credentials, 3 when the SNMP engine fails or a target got an
+/// `error` record (--report-unreachable), 130 when interrupted. The summary line is
+/// logged; `summary` (optional) receives the counts.
+int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary* summary = nullptr);
 
 }  // namespace dce::discover

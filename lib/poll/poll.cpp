@@ -1,10 +1,10 @@
 #include "poll/poll.hpp"
 
-#include "core/cli.hpp"
 #include "core/credentials.hpp"
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
 #include "core/targets.hpp"
 #include "core/time.hpp"
 
@@ -244,7 +244,7 @@ class Poller {
         const std::size_t max_queued = std::max<std::size_t>(64, opts_.concurrency * 4);
         auto& due = due_;
         const std::uint64_t round_target = round_target_;
-        while (!cli::interrupted()) {
+        while (!interrupted()) {
             auto now = SteadyClock::now();
             auto next_wake = now + std::chrono::milliseconds(200);
             while (!due.empty() && due.top().first <= now && engine_.stats().queued < max_queued) {
@@ -288,7 +288,7 @@ class Poller {
             }
         }
         if (input_open_) engine_.unwatch_fd(input_fd_);
-        if (cli::interrupted()) engine_.cancel_all();
+        if (interrupted()) engine_.cancel_all();
         flush_text_round(true);
         if (progress) fprintf(stderr, "\n");
         double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -737,7 +737,7 @@ bool parse_version(const std::string& s, Version& v) {
 
 }  // namespace
 
-int run_poll(const PollOptions& opts) {
+int run_poll(ToolContext& ctx, const PollOptions& opts) {
     if (opts.format != "json" && opts.format != "openmetrics" && opts.format != "influx") {
         spdlog::error("--format must be json, openmetrics or influx");
         return exit_usage;
@@ -748,7 +748,7 @@ int run_poll(const PollOptions& opts) {
         spdlog::error("profile {}", e);
     if (!perrors.empty()) return exit_usage;
     if (opts.list_profiles) {
-        RecordWriter out(1);
+        RecordWriter& out = ctx.out();
         std::vector<const Profile*> sorted;
         for (const auto& p : profiles.all())
             sorted.push_back(&p);
@@ -759,13 +759,13 @@ int run_poll(const PollOptions& opts) {
         return exit_ok;
     }
 
-    CredentialStore creds;
     std::string error;
-    if (!opts.credentials_path.empty() && !creds.load_file(opts.credentials_path, error)) {
+    const CredentialStore* loaded = ctx.credentials(error);
+    if (!loaded) {
         spdlog::error("{}", error);
         return exit_usage;
     }
-    creds.load_environment();
+    const CredentialStore& creds = *loaded;
 
     Version forced{};
     bool has_forced = !opts.snmp_version.empty();
@@ -774,10 +774,10 @@ int run_poll(const PollOptions& opts) {
         return exit_usage;
     }
 
-    RecordWriter out(1);
+    RecordWriter& out = ctx.out();
     Poller poller(opts, out);
     int status = exit_ok;
-    std::uint64_t skipped = 0;
+    std::uint64_t skipped = 0, bad_lines = 0;
 
     auto make_device = [&](Device& d, const std::string& cred_name,
                            std::optional<Version> rec_version, std::string& why) -> bool {
@@ -835,6 +835,8 @@ int run_poll(const PollOptions& opts) {
     auto on_record = [&](const RecordLine& line) {
         if (!line.ok) {
             spdlog::warn("stdin {}", line.error);
+            ++bad_lines;
+            status = worse_exit(status, exit_runtime);
             return;
         }
         if (opts.forward && opts.format == "json") out.write_raw(line.raw);
@@ -871,9 +873,10 @@ int run_poll(const PollOptions& opts) {
         poller.add(std::move(d));
     };
     std::optional<RecordReader> reader;
-    if (opts.targets.empty()) reader.emplace(0, RecordReaderOptions{.wait = false});
+    if (opts.targets.empty()) reader.emplace(ctx.record_reader({.wait = false}));
     int polled = poller.run({reader ? &*reader : nullptr, on_record});
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
+    if (bad_lines) spdlog::error("{} bad input line(s) skipped", bad_lines);
     return worse_exit(status, polled);
 }
 

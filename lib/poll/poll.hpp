@@ -3,6 +3,7 @@
 // device's profile through the async SNMP engine, write `reading` records (or
 // OpenMetrics / InfluxDB line protocol), once or every --interval.
 
+#include "core/context.hpp"
 #include "core/record.hpp"
 #include "snmp/profile.hpp"
 #include "snmp/snmp.hpp"
@@ -19,8 +20,7 @@ struct PollOptions {
     std::string profile;         ///< for targets (device records name their own); "a,b" for several
     bool list_profiles = false;  ///< print the profiles as `profile` records and exit
     std::string credential;      ///< credentials entry for targets
-    std::string credentials_path;
-    std::string snmp_version;  ///< "", v1, v2c, v3 (v1/v2c only when asked)
+    std::string snmp_version;    ///< "", v1, v2c, v3 (v1/v2c only when asked)
     std::vector<std::string> profile_dirs;
     std::string format = "json";  ///< json, openmetrics, influx
     bool forward = true;
@@ -36,8 +36,10 @@ struct PollOptions {
     std::string site;
 };
 
-/// The whole tool; returns the exit code. Records go to fd 1, logs to stderr.
-int run_poll(const PollOptions& opts);
+/// The whole tool; returns the exit code. Device records come from ctx's input, records
+/// go to ctx.out(), logs to stderr. A bad input line is skipped, counted and makes the
+/// exit status 3 (some input failed), as in every tool.
+int run_poll(ToolContext& ctx, const PollOptions& opts);
 
 // ---- pieces, public for tests ---------------------------------------------------------
 

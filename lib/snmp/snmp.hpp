@@ -240,7 +240,7 @@ class Engine {
     void cancel_all();
     bool idle() const;
     EngineStats stats() const;
-    /// When set and it returns true, run() returns early (e.g. dce::cli::interrupted).
+    /// When set and it returns true, run() returns early (e.g. dce::interrupted).
     void set_stop_check(std::function<bool()> check);
     /// Watches another descriptor (e.g. stdin) in the same epoll wait: `on_ready` runs on
     /// the thread in step() when `fd` is readable (or hung up). False when epoll cannot

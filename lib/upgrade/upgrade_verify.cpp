@@ -1,8 +1,8 @@
 #include "upgrade/upgrade_verify.hpp"
 
-#include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "core/files.hpp"
+#include "core/signals.hpp"
 #include "crypto/checksum_list.hpp"
 #include "crypto/signature.hpp"
 
@@ -130,7 +130,8 @@ bool validate_upgrade_verify_options(UpgradeVerifyOptions& o, std::string& error
     return true;
 }
 
-int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
+int run_upgrade_verify(ToolContext& ctx, const UpgradeVerifyOptions& o) {
+    RecordWriter& out = ctx.out();
     int status = exit_ok;
     std::vector<Job> jobs;
 
@@ -140,7 +141,7 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
     } else if (!o.checksum_list.empty()) {
         std::string text, why;
         if (!read_file_capped(o.checksum_list, max_small_file, text, why)) {
-            if (cli::interrupted()) return exit_interrupted;
+            if (interrupted()) return exit_interrupted;
             why = "checksum list: " + why;
             out.write(make_error_record(tool_name, o.checksum_list, "io", why));
             spdlog::error("{}", why);
@@ -153,7 +154,9 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
             if (p.fatal) {
                 spdlog::error("{}: {}", where, p.message);
                 out.write(make_error_record(tool_name, where, "bad-list-line", p.message));
-                status = worse_exit(status, exit_usage);
+                // A bad line is input that failed while the rest is still checked: 3,
+                // as a bad line is in every tool that reads lines (DESIGN.md).
+                status = worse_exit(status, exit_runtime);
             } else {
                 spdlog::warn("{}: {}", where, p.message);
             }
@@ -208,7 +211,7 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
         crypto::FileDigest d = results[i].get();
         if (next < jobs.size()) launch();
         const Job& j = jobs[i];
-        if (cli::interrupted()) return exit_interrupted;
+        if (interrupted()) return exit_interrupted;
         if (!j.listed) {
             Finding f{
                 .tool = std::string(tool_name),
@@ -264,7 +267,7 @@ int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out) {
         const std::string& file = o.files[0];
         auto sc =
             crypto::verify_detached_signature(file, o.signature, o.public_key, o.signature_digest);
-        if (cli::interrupted()) return exit_interrupted;
+        if (interrupted()) return exit_interrupted;
         if (!sc.usable) {
             spdlog::error("{}", sc.error);
             out.write(make_error_record(tool_name, file, sc.error_code, sc.error));

@@ -2,7 +2,7 @@
 // dce-upgrade-verify: check upgrade files against published digests, checksum lists or
 // detached signatures before installing them, as the DCE handbook asks.
 
-#include "core/jsonl.hpp"
+#include "core/context.hpp"
 #include "crypto/digest.hpp"
 
 #include <optional>
@@ -31,6 +31,6 @@ bool validate_upgrade_verify_options(UpgradeVerifyOptions& o, std::string& error
 
 /// Writes one `finding` per check (and `error` records for unreadable files or bad list
 /// lines); returns the exit status of DESIGN.md.
-int run_upgrade_verify(const UpgradeVerifyOptions& o, RecordWriter& out);
+int run_upgrade_verify(ToolContext& ctx, const UpgradeVerifyOptions& o);
 
 }  // namespace dce

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dce-discover's command line without any agent: usage errors exit 2, a silent target is
-# no noise (exit 0, no records) unless --report-unreachable asks for an error record,
-# and targets come from arguments, @FILE or stdin.
+# no noise (exit 0, no records) unless --report-unreachable asks for an error record
+# (then the run exits 3, "some targets failed", as every tool does), and targets come from arguments, @FILE or stdin.
 . "$(dirname "$0")/../lib/common.sh"
 need dce-discover jq
 
@@ -14,6 +14,18 @@ check_status "bad target is a usage error" 2 dce-discover "${quick[@]}" 300.1.2.
 check_status "unknown option is a usage error" 2 dce-discover --no-such-option 127.0.0.1
 check_status "bad --snmp-version" 2 dce-discover "${quick[@]}" --snmp-version v4 127.0.0.1
 check_status "bad --timeout" 2 dce-discover "${quick[@]}" --timeout soon 127.0.0.1
+# A bare number meant seconds here and milliseconds in dce-poll: refused, with the fix.
+out=$(dce-discover --credentials "$T/creds" --timeout 2000 127.0.0.1 2>&1 >/dev/null)
+check_eq "bare --timeout is a usage error" 2 $?
+check_contains "bare --timeout names the fix" "$out" "write 2000ms or 2000s"
+out=$(dce-discover "${quick[@]}" --timeout 1s 127.0.0.1 2>&1 >/dev/null)
+check_eq "--timeout given twice is a usage error" 2 $?
+check_contains "--timeout given twice: a clear message" "$out" "--timeout was given 2 times"
+# --profile-dir takes one DIR: the target after it stays a target.
+mkdir -p "$T/profiles"
+dce-discover "${quick[@]}" --profile-dir "$T/profiles" 127.0.0.1 >/dev/null 2>"$T/pd.err"
+check_eq "--profile-dir DIR TARGET: the target is probed" 0 $?
+check_contains "--profile-dir DIR TARGET: one target" "$(cat "$T/pd.err")" "probed 1,"
 # Loopback /8: over the 65,536 guard, and harmless even if the guard ever broke.
 check_status "too many targets without --max-targets" 2 dce-discover "${quick[@]}" 127.0.0.0/8
 check_status "missing credentials file" 2 dce-discover --credentials "$T/none" "${quick[@]:2}" 127.0.0.1
@@ -29,7 +41,7 @@ check_contains "summary on stderr" "$(cat "$T/silent.err")" "probed 1, answered 
 
 printf '# two silent targets\n127.0.0.1\n127.0.0.2\n' >"$T/targets"
 dce-discover "${quick[@]}" --report-unreachable "@$T/targets" >"$T/unreach.jsonl" 2>/dev/null
-check_eq "report-unreachable: exit 0" 0 $?
+check_eq "report-unreachable: error records make the exit status 3" 3 $?
 validate_records "$T/unreach.jsonl"
 jq_eq "an error record per silent target" "$T/unreach.jsonl" '[.[] | .type + ":" + .code] | join(",")' "error:timeout,error:timeout"
 jq_eq "error records name the target" "$T/unreach.jsonl" '[.[].target] | sort | join(",")' "127.0.0.1:$port,127.0.0.2:$port"

@@ -15,7 +15,7 @@ agent nobulk --reject-bulk
 port=$(cat "$T/plain.port")
 printf '[lab]\nkind = community\ncommunity = public\n' >"$T/cred"
 chmod 600 "$T/cred"
-poll=(dce-poll --credentials "$T/cred" --credential lab --snmp-version v2c --timeout 500 --retries 0)
+poll=(dce-poll --credentials "$T/cred" --credential lab --snmp-version v2c --timeout 500ms --retries 0)
 device() {  # device ID PORT: a device record for the fake agent
     printf '{"type":"device","ts":"2026-01-01T00:00:00.000Z","id":"%s","target":"127.0.0.1","port":%s,"transport":"snmp","profile":"mib2"}\n' "$1" "$2"
 }

@@ -90,7 +90,7 @@ check_contains "CRLF warning" "$out" "CRLFSUMS:1: line ends with CR LF"
   echo "$(sha256sum sub/boot.img | cut -c1-64)  twice.bin"
 } > BADSUMS
 $uv --check BADSUMS > out 2> err
-check_eq "malformed list exits 2" 2 $?
+check_eq "malformed list lines exit 3 (some input failed), as in every tool" 3 $?
 check_contains "bad hex named" "$(cat err)" "BADSUMS:2: digest has a character that is not hex"
 check_contains "wrong length named" "$(cat err)" "BADSUMS:3: a digest of 50 hex digits"
 check_contains "MD5 refused" "$(cat err)" "BADSUMS:4: unknown digest algorithm 'MD5'"

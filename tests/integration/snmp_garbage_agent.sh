@@ -33,7 +33,7 @@ sleep 0.5
 (umask 077; printf '[c]\nkind = community\ncommunity = public\n' >"$T/cred")
 start=$(date +%s)
 dce-poll --credentials "$T/cred" --credential c --snmp-version v2c --profile apc-ups \
-    --timeout 300 --retries 1 "127.0.0.1:$port" "127.0.0.1:$port" "127.0.0.1:$port" >"$T/out.jsonl" 2>"$T/err"
+    --timeout 300ms --retries 1 "127.0.0.1:$port" "127.0.0.1:$port" "127.0.0.1:$port" >"$T/out.jsonl" 2>"$T/err"
 check_eq "garbage answers are a failed target (exit 3)" 3 $?
 end=$(date +%s)
 validate_records "$T/out.jsonl"

@@ -1,9 +1,9 @@
 // dce-cert: inspect and lint TLS endpoints and certificate files; make keys, CSRs and
 // lab certificates to replace vendor defaults; check a key/cert/chain before upload.
-// Glue only: options into dce::CertOptions, the work in lib/tls/cert_tool.cpp.
+// Glue only: options into dce::CertOptions, the work in lib/certtool/certtool.cpp.
+#include "certtool/certtool.hpp"
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
-#include "tls/cert_tool.hpp"
 
 int main(int argc, char** argv) {
     dce::cli::ToolDoc doc{
@@ -67,13 +67,12 @@ int main(int argc, char** argv) {
     app->require_subcommand(1);
 
     auto target_options = [&](CLI::App* sub, bool lint) {
-        sub->add_option("targets", o.targets,
-                        "host[:port] (default port 443), @inventory file, or PEM/DER certificate "
-                        "file; none: device "
-                        "records or host lines on stdin")
-            ->type_name("TARGET");
-        sub->add_option("--file", o.files,
-                        "PEM or DER certificate (chain) file to read instead of connecting")
+        dce::cli::add_targets(*sub, o.targets,
+                              "host[:port] (default port 443), @inventory file, or PEM/DER "
+                              "certificate file; none: device records or host lines on stdin");
+        dce::cli::add_repeatable_option(
+            *sub, "--file", o.files,
+            "PEM or DER certificate (chain) file to read instead of connecting")
             ->type_name("FILE");
         sub->add_option(
                "--sni", o.sni,
@@ -91,20 +90,18 @@ int main(int argc, char** argv) {
         sub->add_option("--port", o.default_port, "Port for targets given without one")
             ->check(CLI::Range(1, 65535))
             ->capture_default_str();
-        sub->add_option("--concurrency", o.concurrency, "Endpoints probed at once")
-            ->check(CLI::Range(1, 4096))
-            ->capture_default_str();
-        sub->add_option("--timeout", o.timeout,
-                        "Per connection, connect to end of handshake (e.g. 5s, 1500ms)")
-            ->capture_default_str();
+        dce::cli::add_concurrency_option(*sub, o.concurrency, "Endpoints probed at once");
+        dce::cli::add_timeout_option(*sub, o.timeout_ms,
+                                     "Per connection, connect to end of handshake");
         sub->add_option("--max-targets", o.max_targets, "Refuse to run on more endpoints than this")
             ->capture_default_str();
-        sub->add_option("--format", o.format,
-                        lint ? "Output: JSON lines (default; text at a terminal), a text table, "
-                               "JUnit XML or SARIF 2.1.0"
-                             : "Output: JSON lines (default; text at a terminal) or text")
-            ->check(CLI::IsMember(lint ? std::vector<std::string>{"json", "text", "junit", "sarif"}
-                                       : std::vector<std::string>{"json", "text"}));
+        dce::cli::add_format_option(
+            *sub, o.format,
+            lint ? std::vector<std::string>{"json", "text", "junit", "sarif"}
+                 : std::vector<std::string>{"json", "text"},
+            lint ? "Output: JSON lines (default; text at a terminal), a text table, JUnit XML or "
+                   "SARIF 2.1.0"
+                 : "Output: JSON lines (default; text at a terminal) or text");
         sub->add_option("-o,--output", o.output, "Write the output to FILE instead of stdout")
             ->type_name("FILE");
         sub->add_flag("--no-forward", o.no_forward, "Do not pass input records through to stdout");
@@ -118,7 +115,7 @@ int main(int argc, char** argv) {
                           "Skip the protocol-version and cipher probes (one handshake only)");
     };
     auto passphrase_options = [&](CLI::App* sub, const char* what) {
-        dce::cli::add_credentials_option(*sub, o.credentials_path);
+        dce::cli::add_credentials_option(*sub, common);
         sub->add_flag("--passphrase-stdin", o.passphrase_stdin,
                       std::string("Read the passphrase ") + what + " from the first line of stdin");
         sub->add_option(
@@ -137,8 +134,9 @@ int main(int argc, char** argv) {
         sub->add_option("--subject", o.subject,
                         "Subject, e.g. 'CN=ups1.example.com,O=Example,C=FR'")
             ->required();
-        sub->add_option("--san", o.sans,
-                        "subjectAltName: DNS:name, IP:addr, or a bare name or address (repeatable)")
+        dce::cli::add_repeatable_option(*sub, "--san", o.sans,
+                                        "subjectAltName: DNS:name, IP:addr, or a bare name or "
+                                        "address")
             ->type_name("NAME");
         sub->add_option("--key-out", o.key_out, "Private key file to create (mode 0600)")
             ->required()
@@ -176,18 +174,18 @@ int main(int argc, char** argv) {
         ->type_name("FILE");
     pair->add_option("--ca-file", o.ca_file, "Also check the chain leads to these trusted CAs")
         ->type_name("FILE");
-    pair->add_option("--format", o.format, "Output format")
-        ->check(CLI::IsMember({"json", "text", "junit", "sarif"}));
+    dce::cli::add_format_option(*pair, o.format, {"json", "text", "junit", "sarif"},
+                                "Output format");
     pair->add_option("-o,--output", o.output, "Write the output to FILE instead of stdout")
         ->type_name("FILE");
     passphrase_options(pair, "of an encrypted key");
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
-        if (inspect->parsed()) return dce::run_cert_inspect(o);
-        if (lint->parsed()) return dce::run_cert_lint(o);
-        if (csr->parsed()) return dce::run_cert_csr(o);
-        if (selfsigned->parsed()) return dce::run_cert_selfsigned(o);
-        if (pair->parsed()) return dce::run_cert_check_pair(o);
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
+        if (inspect->parsed()) return dce::run_cert_inspect(ctx, o);
+        if (lint->parsed()) return dce::run_cert_lint(ctx, o);
+        if (csr->parsed()) return dce::run_cert_csr(ctx, o);
+        if (selfsigned->parsed()) return dce::run_cert_selfsigned(ctx, o);
+        if (pair->parsed()) return dce::run_cert_check_pair(ctx, o);
         return static_cast<int>(dce::exit_usage);
     });
 }

@@ -1,10 +1,7 @@
 // dce-discover: find SNMP devices and say what they are. Glue only: options in,
 // dce::discover::run_discover out (lib/discover).
 #include "core/cli.hpp"
-#include "core/credentials.hpp"
 #include "core/exit_codes.hpp"
-#include "core/jsonl.hpp"
-#include "core/time.hpp"
 #include "discover/discover.hpp"
 
 #include <spdlog/spdlog.h>
@@ -67,12 +64,10 @@ int main(int argc, char** argv) {
     auto app = dce::cli::make_app(doc, common);
 
     dce::discover::DiscoverOptions o;
-    std::string credentials_path, timeout = "1s";
     std::string versions_csv;
     bool allow_v1v2c = false, no_progress = false, progress = false;
-    app->add_option("targets", o.targets,
-                    "Targets: address, CIDR, range, name, HOST:PORT, @FILE, -")
-        ->type_name("TARGET");
+    dce::cli::add_targets(*app, o.targets,
+                          "Targets: address, CIDR, range, name, HOST:PORT, @FILE, -");
     app->add_option("-p,--port", o.port, "UDP port when a target names none")
         ->capture_default_str();
     app->add_option(
@@ -85,40 +80,19 @@ int main(int argc, char** argv) {
         ->type_name("VERSION[,VERSION]");
     app->add_flag("--allow-v1v2c", allow_v1v2c,
                   "Also try the communities of the credentials file over SNMPv2c and SNMPv1");
-    dce::cli::add_credentials_option(*app, credentials_path);
-    // One DIR per occurrence (repeatable), so a target after it is not taken as a dir.
-    app->add_option_function<std::string>(
-           "--profile-dir", [&](const std::string& d) { o.profile_dirs.push_back(d); },
-           "Extra directory of device profiles (repeatable)")
-        ->trigger_on_parse()
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-        ->type_name("DIR");
-    app->add_option("--rate", o.rate, "New targets probed per second; 0 lifts the limit")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app->add_option("--concurrency", o.concurrency, "Targets probed at once at most")
-        ->check(CLI::Range(1, 65536))
-        ->capture_default_str();
-    app->add_option("--timeout", timeout,
-                    "Wait for an answer this long per attempt (e.g. 500ms, 2s)")
-        ->capture_default_str()
-        ->type_name("DURATION");
-    app->add_option("--retries", o.retries, "Attempts after the first per request")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
+    dce::cli::add_credentials_option(*app, common);
+    dce::cli::add_profile_dir_option(*app, o.profile_dirs);
+    dce::cli::add_rate_option(*app, o.rate, "New targets probed per second");
+    dce::cli::add_concurrency_option(*app, o.concurrency, "Targets probed at once at most");
+    dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait for an answer this long per attempt");
+    dce::cli::add_retries_option(*app, o.retries);
     app->add_flag("--report-unreachable", o.report_unreachable,
                   "Write an error record for each target that does not answer");
     app->add_flag("--progress", progress,
                   "Show the progress bar even when stderr is not a terminal");
     app->add_flag("--no-progress", no_progress, "Never show the progress bar");
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&]() -> int {
-        auto t = dce::parse_duration(timeout);
-        if (!t || t->count() <= 0) {
-            spdlog::error("--timeout: '{}' is not a duration such as 500ms or 2s", timeout);
-            return dce::exit_usage;
-        }
-        o.timeout_ms = static_cast<int>(t->count());
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) -> int {
         if (!versions_csv.empty()) {
             o.use_v3 = o.use_v2c = o.use_v1 = false;
             std::stringstream list(versions_csv);
@@ -139,40 +113,13 @@ int main(int argc, char** argv) {
         if (allow_v1v2c) o.use_v2c = o.use_v1 = true;
         o.progress = no_progress ? 0 : progress ? 1 : -1;
         if (o.targets.empty()) {
-            if (isatty(0)) {
+            if (isatty(ctx.input_fd())) {
                 spdlog::error("no targets given (and stdin is a terminal); see --help");
                 return dce::exit_usage;
             }
             o.targets.push_back("-");
         }
 
-        dce::CredentialStore creds;
-        if (credentials_path.empty()) {
-            if (auto p = dce::default_credentials_path()) credentials_path = *p;
-        }
-        if (!credentials_path.empty()) {
-            std::string error;
-            if (!creds.load_file(credentials_path, error)) {
-                spdlog::error("{}", error);
-                return dce::exit_usage;
-            }
-        }
-        creds.load_environment();
-        if (o.use_v3 && creds.of_kind("snmpv3").empty())
-            spdlog::warn(
-                "no snmpv3 credentials: SNMPv3 devices are found but not identified "
-                "(give --credentials or DCE_CREDENTIALS)");
-
-        dce::RecordWriter out(1);
-        dce::discover::DiscoverSummary s;
-        int rc = dce::discover::run_discover(o, creds, out, s);
-        if (rc == dce::exit_ok || rc == dce::exit_interrupted) {
-            spdlog::info(
-                "probed {}, answered {}, devices {} (v3 {}, v2c {}, v1 {}, engine only {}), "
-                "errors {}, {:.2f} s",
-                s.probed, s.answered, s.devices, s.by_v3, s.by_v2c, s.by_v1, s.engine_only,
-                s.errors, s.seconds);
-        }
-        return rc;
+        return dce::discover::run_discover(ctx, o);
     });
 }

@@ -1,7 +1,6 @@
 // dce-poll: read every metric a device profile names and write readings. Glue only:
 // options in, dce::poll::run_poll out (lib/poll).
 #include "core/cli.hpp"
-#include "core/credentials.hpp"
 #include "core/exit_codes.hpp"
 #include "poll/poll.hpp"
 
@@ -65,19 +64,17 @@ int main(int argc, char** argv) {
 
     dce::poll::PollOptions o;
     bool no_forward = false;
-    app->add_option(
-           "targets", o.targets,
-           "Targets (address, CIDR, range, HOST:PORT, @FILE, -); none: device records on stdin")
-        ->type_name("TARGET");
+    dce::cli::add_targets(
+        *app, o.targets,
+        "Targets (address, CIDR, range, HOST:PORT, @FILE, -); none: device records on stdin");
     app->add_option("--profile", o.profile,
                     "Profile(s) for targets, or for device records naming none; several "
                     "comma-separated (a,b)")
         ->type_name("NAME");
     app->add_flag("--list-profiles", o.list_profiles,
                   "Print every profile (what it reads, from which MIB) as records and exit");
-    app->add_option("--profile-dir", o.profile_dirs, "More profile directories (later ones win)")
-        ->type_name("DIR");
-    dce::cli::add_credentials_option(*app, o.credentials_path);
+    dce::cli::add_profile_dir_option(*app, o.profile_dirs);
+    dce::cli::add_credentials_option(*app, common);
     app->add_option("--credential", o.credential,
                     "Credential entry for targets (default: env, or env-community for v1/v2c)")
         ->type_name("NAME");
@@ -85,9 +82,7 @@ int main(int argc, char** argv) {
                     "Force the SNMP version (v1/v2c are insecure)")
         ->check(CLI::IsMember({"v1", "v2c", "v3"}))
         ->type_name("VERSION");
-    app->add_option("--format", o.format, "Output format")
-        ->check(CLI::IsMember({"json", "openmetrics", "influx"}))
-        ->capture_default_str();
+    dce::cli::add_format_option(*app, o.format, {"json", "openmetrics", "influx"}, "Output format");
     app->add_flag("--no-forward", no_forward, "Do not pass input records through to stdout");
     app->add_option("--interval", o.interval, "Poll every N seconds until stopped (0: once)")
         ->check(CLI::NonNegativeNumber)
@@ -99,18 +94,11 @@ int main(int argc, char** argv) {
     app->add_option("--rounds", o.rounds,
                     "With --interval: stop after N rounds (0: until signalled)")
         ->capture_default_str();
-    app->add_option("--rate", o.rate, "Requests started per second at most (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app->add_option("--concurrency", o.concurrency, "Requests (and sockets) in flight at most")
-        ->check(CLI::Range(1, 65536))
-        ->capture_default_str();
-    app->add_option("--timeout", o.timeout_ms, "Milliseconds to wait for each answer")
-        ->check(CLI::Range(1, 600000))
-        ->capture_default_str();
-    app->add_option("--retries", o.retries, "Resends after a timeout")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
+    dce::cli::add_rate_option(*app, o.rate, "Requests started per second at most");
+    dce::cli::add_concurrency_option(*app, o.concurrency,
+                                     "Requests (and sockets) in flight at most");
+    dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait this long for each answer");
+    dce::cli::add_retries_option(*app, o.retries);
     app->add_option("--max-repetitions", o.max_repetitions,
                     "GETBULK max-repetitions for table walks")
         ->check(CLI::Range(1, 1000))
@@ -118,12 +106,10 @@ int main(int argc, char** argv) {
     app->add_option("--max-targets", o.max_targets,
                     "Refuse to expand the targets beyond this many addresses")
         ->capture_default_str();
-    app->add_option("--site", o.site, "Site or tenant written into each record")->type_name("NAME");
+    dce::cli::add_site_option(*app, o.site, "Site or tenant written into each record");
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
         o.forward = !no_forward;
-        if (o.credentials_path.empty())
-            if (auto p = dce::default_credentials_path()) o.credentials_path = *p;
-        return dce::poll::run_poll(o);
+        return dce::poll::run_poll(ctx, o);
     });
 }

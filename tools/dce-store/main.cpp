@@ -1,7 +1,7 @@
 // dce-store: where every pipeline ends. Glue only: the options, then lib/store.
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
-#include "store/tool.hpp"
+#include "storetool/storetool.hpp"
 
 namespace {
 
@@ -114,28 +114,27 @@ const dce::cli::ToolDoc doc{
                  "psql(1)"},
 };
 
-void add_db_options(CLI::App& sub, dce::store::StoreOptions& o) {
+void add_db_options(CLI::App& sub, dce::store::StoreOptions& o, dce::cli::CommonOptions& common) {
     sub.add_option("--db", o.db,
                    "SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else "
                    "~/.local/share/dce/store.db")
         ->type_name("PATH|URL");
-    dce::cli::add_credentials_option(sub, o.credentials_path);
+    dce::cli::add_credentials_option(sub, common);
     sub.add_option("--credential", o.credential,
                    "Credentials entry (kind password) holding the PostgreSQL password")
         ->type_name("NAME");
 }
 
 void add_site_options(CLI::App& sub, dce::store::StoreOptions& o, bool all_sites) {
-    sub.add_option("--site", o.site, "Restrict to one site or tenant")->type_name("NAME");
+    dce::cli::add_site_option(sub, o.site, "Restrict to one site or tenant");
     if (all_sites)
         sub.add_flag("--all-sites", o.all_sites,
                      "Allow a query over a database holding several sites");
 }
 
 void add_format_option(CLI::App& sub, dce::store::StoreOptions& o) {
-    sub.add_option("--format", o.format,
-                   "Output format; default table on a terminal, json otherwise")
-        ->check(CLI::IsMember({"json", "csv", "table"}));
+    dce::cli::add_format_option(sub, o.format, {"json", "csv", "table"},
+                                "Output format; default table on a terminal, json otherwise");
 }
 
 }  // namespace
@@ -152,7 +151,7 @@ int main(int argc, char** argv) {
     auto* import =
         app->add_subcommand("import", "Store the records of an export file (same as ingest FILE)");
     for (auto* sub : {ingest, import}) {
-        add_db_options(*sub, o);
+        add_db_options(*sub, o, common);
         add_site_options(*sub, o, false);
         sub->add_option("--batch", o.batch, "Records per transaction")->capture_default_str();
         sub->add_option("--commit-interval", o.commit_interval,
@@ -168,18 +167,20 @@ int main(int argc, char** argv) {
     import->add_option("input", o.input, "Export file to read")->type_name("FILE")->required();
 
     auto* query = app->add_subcommand("query", "Read records back");
-    add_db_options(*query, o);
+    add_db_options(*query, o, common);
     add_site_options(*query, o, true);
     query->add_option("what", o.what, "What to read")
         ->check(CLI::IsMember(
             {"devices", "readings", "events", "findings", "errors", "certs", "others"}))
         ->capture_default_str();
-    query
-        ->add_option("--device", o.devices,
-                     "Device id (events: source or device; findings, errors: target)")
+    using dce::cli::add_repeatable_option;
+    add_repeatable_option(*query, "--device", o.devices,
+                          "Device id (events: source or device; findings, errors: target)")
         ->type_name("ID");
-    query->add_option("--metric", o.metrics, "Metric name, * as a wildcard")->type_name("NAME");
-    query->add_option("--label", o.labels, "Only readings with this label")->type_name("KEY=VALUE");
+    add_repeatable_option(*query, "--metric", o.metrics, "Metric name, * as a wildcard")
+        ->type_name("NAME");
+    add_repeatable_option(*query, "--label", o.labels, "Only readings with this label")
+        ->type_name("KEY=VALUE");
     query->add_option("--since", o.since, "From this time (RFC 3339) or this long ago (24h)")
         ->type_name("WHEN");
     query->add_option("--until", o.until, "Before this time or this long ago")->type_name("WHEN");
@@ -187,52 +188,52 @@ int main(int argc, char** argv) {
                     "Readings: only the newest value per device, metric and labels");
     query->add_option("--every", o.every, "Readings: min/max/avg/last per bucket of this length")
         ->type_name("DURATION");
-    query->add_option("--status", o.status, "Findings with this status")
+    add_repeatable_option(*query, "--status", o.status, "Findings with this status")
         ->check(CLI::IsMember({"pass", "fail", "warn", "error", "skip"}));
-    query->add_option("--severity", o.severity, "Events or findings with this severity")
+    add_repeatable_option(*query, "--severity", o.severity, "Events or findings with this severity")
         ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
-    query->add_option("--check", o.checks, "Findings of this check id, * as a wildcard")
+    add_repeatable_option(*query, "--check", o.checks, "Findings of this check id, * as a wildcard")
         ->type_name("ID");
-    query->add_option("--type", o.types, "others: records of this type")->type_name("TYPE");
+    add_repeatable_option(*query, "--type", o.types, "others: records of this type")
+        ->type_name("TYPE");
     query->add_option("--limit", o.limit, "At most this many records")->type_name("N");
     add_format_option(*query, o);
 
     auto* prune = app->add_subcommand("prune", "Delete records older than the retention");
-    add_db_options(*prune, o);
+    add_db_options(*prune, o, common);
     add_site_options(*prune, o, false);
     prune->add_option("--keep", o.keep, "Keep this long of every kind")->capture_default_str();
-    prune
-        ->add_option("--keep-kind", o.keep_per_kind,
-                     "Keep this long of one kind, e.g. readings=90d")
+    add_repeatable_option(*prune, "--keep-kind", o.keep_per_kind,
+                          "Keep this long of one kind, e.g. readings=90d")
         ->type_name("KIND=DURATION");
     prune->add_flag("--dry-run", o.dry_run, "Count what would be deleted, delete nothing");
     prune->add_flag("--vacuum", o.vacuum, "Give the space back to the file system afterwards");
 
     auto* exp = app->add_subcommand("export", "Write the whole store as JSON lines");
-    add_db_options(*exp, o);
+    add_db_options(*exp, o, common);
     add_site_options(*exp, o, false);
     exp->add_option("--output", o.output, "File to write (mode 0600); default stdout")
         ->type_name("FILE");
 
     auto* stats = app->add_subcommand("stats", "Rows, time span and size per kind");
-    add_db_options(*stats, o);
+    add_db_options(*stats, o, common);
     add_site_options(*stats, o, false);
     add_format_option(*stats, o);
 
     auto* sites = app->add_subcommand("sites", "List the sites in the store");
-    add_db_options(*sites, o);
+    add_db_options(*sites, o, common);
 
     auto* mig = app->add_subcommand("migrate", "Upgrade the schema in place");
-    add_db_options(*mig, o);
+    add_db_options(*mig, o, common);
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
-        if (ingest->parsed() || import->parsed()) return dce::store::run_ingest(o);
-        if (query->parsed()) return dce::store::run_query(o);
-        if (prune->parsed()) return dce::store::run_prune(o);
-        if (exp->parsed()) return dce::store::run_export(o);
-        if (stats->parsed()) return dce::store::run_stats(o);
-        if (sites->parsed()) return dce::store::run_sites(o);
-        if (mig->parsed()) return dce::store::run_migrate(o);
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
+        if (ingest->parsed() || import->parsed()) return dce::store::run_ingest(ctx, o);
+        if (query->parsed()) return dce::store::run_query(ctx, o);
+        if (prune->parsed()) return dce::store::run_prune(ctx, o);
+        if (exp->parsed()) return dce::store::run_export(ctx, o);
+        if (stats->parsed()) return dce::store::run_stats(ctx, o);
+        if (sites->parsed()) return dce::store::run_sites(ctx, o);
+        if (mig->parsed()) return dce::store::run_migrate(ctx, o);
         return static_cast<int>(dce::exit_usage);
     });
 }

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     app->add_option("-j,--jobs", opts.jobs, "Files hashed at once (default: one per core)")
         ->type_name("N");
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&] {
+    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
         int given = !sha1.empty() + !sha256.empty() + !sha512.empty();
         if (given > 1) {
             spdlog::error("give one of --sha1, --sha256, --sha512");
@@ -104,7 +104,6 @@ int main(int argc, char** argv) {
             spdlog::error("{}", error);
             return static_cast<int>(dce::exit_usage);
         }
-        dce::RecordWriter out;
-        return dce::run_upgrade_verify(opts, out);
+        return dce::run_upgrade_verify(ctx, opts);
     });
 }

@@ -4,6 +4,8 @@
 // records or lint `finding`s, render JSON lines / text / JUnit / SARIF (lib/report),
 // and make keys, CSRs and lab certificates.
 
+#include "core/context.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,9 +22,9 @@ struct CertOptions {
     std::string ca_file;
     int warn_days = 30;
     std::size_t concurrency = 64;
-    std::string timeout = "5s";
-    std::string format;  ///< json|text|junit|sarif; empty: text at a terminal, else json
-    std::string output;  ///< --output FILE for junit/sarif/text (default stdout)
+    int timeout_ms = 5000;  ///< per connection, connect to end of handshake
+    std::string format;     ///< json|text|junit|sarif; empty: text at a terminal, else json
+    std::string output;     ///< --output FILE for junit/sarif/text (default stdout)
     bool no_forward = false;
     bool no_probe = false;  ///< inspect: skip the protocol/cipher questions
     std::uint64_t max_targets = 65536;
@@ -36,14 +38,14 @@ struct CertOptions {
     int days = 365;
     bool force = false;
     std::string key_file, cert_file, chain_file;
-    std::string credentials_path, passphrase_credential, passphrase_env;
+    std::string passphrase_credential, passphrase_env;
     bool passphrase_stdin = false;
 };
 
-int run_cert_inspect(const CertOptions& o);
-int run_cert_lint(const CertOptions& o);
-int run_cert_csr(const CertOptions& o);
-int run_cert_selfsigned(const CertOptions& o);
-int run_cert_check_pair(const CertOptions& o);
+int run_cert_inspect(ToolContext& ctx, const CertOptions& o);
+int run_cert_lint(ToolContext& ctx, const CertOptions& o);
+int run_cert_csr(ToolContext& ctx, const CertOptions& o);
+int run_cert_selfsigned(ToolContext& ctx, const CertOptions& o);
+int run_cert_check_pair(ToolContext& ctx, const CertOptions& o);
 
 }  // namespace dce

@@ -1,11 +1,11 @@
-#include "tls/cert_tool.hpp"
+#include "certtool/certtool.hpp"
 
-#include "core/cli.hpp"
-#include "core/credentials.hpp"
+#include "core/context.hpp"
 #include "core/exit_codes.hpp"
 #include "core/files.hpp"
 #include "core/jsonl.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
 #include "core/targets.hpp"
 #include "core/time.hpp"
 #include "report/report.hpp"
@@ -153,6 +153,8 @@ struct Work {
     std::vector<std::string>
         match_name;  ///< by endpoint tag: name to match the certificate against
     std::vector<std::string> files;
+    int input_fd = 0;             ///< where device records or host lines come in
+    std::uint64_t bad_lines = 0;  ///< input lines skipped: the run exits 3
 };
 
 bool is_regular_file(const std::string& p) {
@@ -216,7 +218,7 @@ class Gatherer {
 
     // `device` records: their HTTPS endpoints are checked; every record passes through.
     void read_stdin() {
-        RecordReader reader(0, {.max_line = 1 << 20, .check_contract = true});
+        RecordReader reader(w_.input_fd, {.max_line = 1 << 20, .check_contract = true});
         RecordLine rl;
         std::uint64_t bad = 0;
         while (reader.next(rl)) {
@@ -265,7 +267,8 @@ class Gatherer {
             while (list.next(t))
                 add_target(t, {}, 0, r.value("id", ""), use);
         }
-        if (bad) spdlog::warn("{} input line(s) skipped", bad);
+        if (bad) spdlog::error("{} input line(s) skipped", bad);
+        w_.bad_lines += bad;
     }
 
   private:
@@ -292,7 +295,7 @@ void gather(const CertOptions& o, Work& w, Output& out) {
             g.add_spec(t, {}, 0);
     }
     if (o.targets.empty() && o.files.empty()) {
-        if (isatty(0))
+        if (isatty(w.input_fd))
             throw UsageError(
                 "no targets: give host[:port], @inventory, certificate files, or device records on "
                 "stdin");
@@ -361,14 +364,13 @@ void add_network_fields(Json& rec, const EndpointResult& r, const std::string& d
     rec["elapsed_ms"] = static_cast<std::int64_t>(r.elapsed_ms + 0.5);
 }
 
-int run_targets(const CertOptions& o, bool lint) {
+int run_targets(ToolContext& ctx, const CertOptions& o, bool lint) {
     Output out(o, lint);
     Work w;
+    w.input_fd = ctx.input_fd();
     gather(o, w, out);
     if (!tls::parse_starttls(o.starttls)) throw UsageError("unknown --starttls " + o.starttls);
-    auto timeout = parse_duration(o.timeout);
-    if (!timeout || timeout->count() <= 0)
-        throw UsageError("bad --timeout " + o.timeout + " (e.g. 5s, 1500ms)");
+    auto timeout = std::chrono::milliseconds(o.timeout_ms);
     tls::TrustStore trust;
     std::string why;
     if (!trust.load(o.ca_file, why)) throw UsageError(why);
@@ -419,7 +421,7 @@ int run_targets(const CertOptions& o, bool lint) {
         tls::Prober prober;
         tls::ProbeOptions po;
         po.concurrency = o.concurrency;
-        po.timeout = *timeout;
+        po.timeout = timeout;
         po.probe_protocols = lint || !o.no_probe;
         std::size_t done = 0;
         bool progress = log::stderr_is_tty() && w.endpoints.size() > 1;
@@ -454,23 +456,23 @@ int run_targets(const CertOptions& o, bool lint) {
                 in.warn_days = o.warn_days;
                 emit_findings(in);
             },
-            [] { return cli::interrupted(); });
+            [] { return interrupted(); });
         if (progress) std::cerr << "\r" << std::string(30, ' ') << "\r";
     }
     out.finish();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("{} endpoint(s), {} file(s): {} failed check(s), {} error(s) in {:.2f} s",
                  w.endpoints.size(), w.files.size(), fails, errors, secs);
-    if (cli::interrupted()) return exit_interrupted;
+    if (interrupted()) return exit_interrupted;
     int rc = exit_ok;
     if (out.any_fail()) rc = worse_exit(rc, exit_check_failed);
-    if (out.any_error()) rc = worse_exit(rc, exit_runtime);
+    if (out.any_error() || w.bad_lines) rc = worse_exit(rc, exit_runtime);
     return rc;
 }
 
 // Passphrases: stdin, an environment variable named on the command line, or a
 // credentials-file entry — never the value itself on argv.
-std::optional<Secret> passphrase(const CertOptions& o) {
+std::optional<Secret> passphrase(ToolContext& ctx, const CertOptions& o) {
     int sources = o.passphrase_stdin + !o.passphrase_env.empty() + !o.passphrase_credential.empty();
     if (sources > 1)
         throw UsageError(
@@ -495,16 +497,12 @@ std::optional<Secret> passphrase(const CertOptions& o) {
         return Secret(v);
     }
     if (!o.passphrase_credential.empty()) {
-        CredentialStore store;
-        std::string path = o.credentials_path;
-        if (path.empty()) {
-            auto d = default_credentials_path();
-            if (!d) throw UsageError("--passphrase-credential needs --credentials FILE");
-            path = *d;
-        }
+        const std::string& path = ctx.credentials_path();
+        if (path.empty()) throw UsageError("--passphrase-credential needs --credentials FILE");
         std::string err;
-        if (!store.load_file(path, err)) throw UsageError(err);
-        const Credential* c = store.find(o.passphrase_credential);
+        const CredentialStore* store = ctx.credentials(err);
+        if (!store) throw UsageError(err);
+        const Credential* c = store->find(o.passphrase_credential);
         if (!c) throw UsageError("no entry [" + o.passphrase_credential + "] in " + path);
         for (const char* k : {"passphrase", "password"})
             if (const Secret* s = c->secret(k)) return *s;
@@ -513,14 +511,14 @@ std::optional<Secret> passphrase(const CertOptions& o) {
     return std::nullopt;
 }
 
-int make_key_and(const CertOptions& o, bool self_signed) {
+int make_key_and(ToolContext& ctx, const CertOptions& o, bool self_signed) {
     if (!tls::valid_key_type(o.key_type)) throw UsageError("unknown --key-type " + o.key_type);
     if (o.subject.empty())
         throw UsageError("--subject is required, e.g. --subject 'CN=ups1.example.com,O=Example'");
     if (o.key_out.empty() || o.out.empty()) throw UsageError("--key-out and --out are required");
     if (o.key_out == o.out) throw UsageError("--key-out and --out must differ");
     if (o.days <= 0 || o.days > 3650) throw UsageError("--days must be 1..3650");
-    auto pass = passphrase(o);
+    auto pass = passphrase(ctx, o);
     // Refuse before the slow key generation, and before writing anything.
     if (!o.force)
         for (const auto& p : {o.key_out, o.out})
@@ -547,51 +545,50 @@ int make_key_and(const CertOptions& o, bool self_signed) {
         trust.load({}, err);
         Json rec = cert_record(o.out, {cert}, trust, std::nullopt);
         rec["source"] = "file";
-        RecordWriter w(1);
-        w.write(rec);
+        ctx.out().write(rec);
     }
     return exit_ok;
 }
 
 }  // namespace
 
-int run_cert_inspect(const CertOptions& o) {
+int run_cert_inspect(ToolContext& ctx, const CertOptions& o) {
     try {
-        return run_targets(o, false);
+        return run_targets(ctx, o, false);
     } catch (const UsageError& e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
 }
 
-int run_cert_lint(const CertOptions& o) {
+int run_cert_lint(ToolContext& ctx, const CertOptions& o) {
     try {
-        return run_targets(o, true);
+        return run_targets(ctx, o, true);
     } catch (const UsageError& e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
 }
 
-int run_cert_csr(const CertOptions& o) {
+int run_cert_csr(ToolContext& ctx, const CertOptions& o) {
     try {
-        return make_key_and(o, false);
+        return make_key_and(ctx, o, false);
     } catch (const UsageError& e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
 }
 
-int run_cert_selfsigned(const CertOptions& o) {
+int run_cert_selfsigned(ToolContext& ctx, const CertOptions& o) {
     try {
-        return make_key_and(o, true);
+        return make_key_and(ctx, o, true);
     } catch (const UsageError& e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
 }
 
-int run_cert_check_pair(const CertOptions& o) {
+int run_cert_check_pair(ToolContext& ctx, const CertOptions& o) {
     try {
         if (o.cert_file.empty()) throw UsageError("--cert is required");
         Output out(o, true);
@@ -604,7 +601,7 @@ int run_cert_check_pair(const CertOptions& o) {
         }
         tls::PkeyPtr key;
         if (!o.key_file.empty()) {
-            auto pass = passphrase(o);
+            auto pass = passphrase(ctx, o);
             if (!tls::load_private_key(o.key_file, pass ? &*pass : nullptr, key, why)) {
                 out.emit(make_error_record(tool_name, o.key_file, "key", why));
                 out.finish();

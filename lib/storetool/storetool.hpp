@@ -2,6 +2,8 @@
 // dce-store's subcommands, called from tools/dce-store/main.cpp (which only fills
 // StoreOptions). Each returns an exit status from core/exit_codes.hpp.
 
+#include "core/context.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,10 +13,9 @@
 namespace dce::store {
 
 struct StoreOptions {
-    std::string db;                ///< path or postgresql:// URL; empty: DCE_DB or the default
-    std::string credentials_path;  ///< credentials file (PostgreSQL password)
-    std::string credential;        ///< entry NAME of kind password
-    std::string site;              ///< --site
+    std::string db;          ///< path or postgresql:// URL; empty: DCE_DB or the default
+    std::string credential;  ///< entry NAME of kind password
+    std::string site;        ///< --site
     bool all_sites = false;
 
     // ingest / import
@@ -45,12 +46,12 @@ struct StoreOptions {
 /// $XDG_DATA_HOME/dce/store.db, or ~/.local/share/dce/store.db.
 std::string default_db_path();
 
-int run_ingest(const StoreOptions& o);
-int run_query(const StoreOptions& o);
-int run_prune(const StoreOptions& o);
-int run_export(const StoreOptions& o);
-int run_stats(const StoreOptions& o);
-int run_sites(const StoreOptions& o);
-int run_migrate(const StoreOptions& o);
+int run_ingest(ToolContext& ctx, const StoreOptions& o);
+int run_query(ToolContext& ctx, const StoreOptions& o);
+int run_prune(ToolContext& ctx, const StoreOptions& o);
+int run_export(ToolContext& ctx, const StoreOptions& o);
+int run_stats(ToolContext& ctx, const StoreOptions& o);
+int run_sites(ToolContext& ctx, const StoreOptions& o);
+int run_migrate(ToolContext& ctx, const StoreOptions& o);
 
 }  // namespace dce::store

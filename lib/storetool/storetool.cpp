@@ -1,13 +1,13 @@
 // The subcommands. Ingest runs on two threads: one reads and parses JSON lines (the
 // expensive part) while the other writes the previous batch, so a pipe is drained at
 // the speed of the slower of the two, not their sum.
-#include "store/tool.hpp"
+#include "storetool/storetool.hpp"
 
-#include "core/cli.hpp"
-#include "core/credentials.hpp"
+#include "core/context.hpp"
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
 #include "core/time.hpp"
 #include "store/fast_reading.hpp"
 #include "store/kinds.hpp"
@@ -48,12 +48,12 @@ enum class Access { create, write, read };
 
 // Opens the store and brings its schema up to date. Usage errors (a password in the
 // URL, a missing credential) are exit 2; an unreachable server is exit 3.
-std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status,
+std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access access, int& status,
                                int* before = nullptr) {
     std::string spec = resolve_db(o), error;
     bool create = access == Access::create;
     OpenOptions oo{
-        .spec = spec, .create = create, .interrupted = [] { return cli::interrupted(); }};
+        .spec = spec, .create = create, .interrupted = [] { return dce::interrupted(); }};
     // Tests make a "full disk" with SQLite's page limit (same SQLITE_FULL as ENOSPC).
     if (const char* pages = std::getenv("DCE_STORE_MAX_PAGES"); pages && *pages)
         oo.max_pages = std::strtoll(pages, nullptr, 10);
@@ -66,18 +66,16 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status
             return nullptr;
         }
         if (!o.credential.empty()) {
-            CredentialStore creds;
-            std::string path = o.credentials_path;
-            if (path.empty()) path = default_credentials_path().value_or("");
-            if (path.empty() || !creds.load_file(path, error)) {
-                spdlog::error("credential \"{}\": {}", o.credential,
-                              path.empty()
-                                  ? "no credentials file (--credentials or DCE_CREDENTIALS)"
-                                  : error);
+            const CredentialStore* creds = ctx.credentials(error);
+            const std::string& path = ctx.credentials_path();
+            if (!creds || path.empty()) {
+                spdlog::error(
+                    "credential \"{}\": {}", o.credential,
+                    creds ? "no credentials file (--credentials or DCE_CREDENTIALS)" : error);
                 status = exit_usage;
                 return nullptr;
             }
-            const Credential* c = creds.find(o.credential);
+            const Credential* c = creds->find(o.credential);
             const Secret* pw = c ? c->secret("password") : nullptr;
             if (!c || c->kind != "password" || !pw) {
                 spdlog::error(
@@ -128,7 +126,7 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status
             return db;
         }
         db.reset();
-        if (!open_store(o, Access::write, status)) {
+        if (!open_store(ctx, o, Access::write, status)) {
             spdlog::error(
                 "{}: schema version {} must be upgraded to {} before it can be read, which needs "
                 "write access; run dce-store migrate where the database is writable",
@@ -136,7 +134,7 @@ std::unique_ptr<Db> open_store(const StoreOptions& o, Access access, int& status
             status = exit_runtime;
             return nullptr;
         }
-        return open_store(o, Access::read, status);
+        return open_store(ctx, o, Access::read, status);
     }
     if (!migrate(*db, error)) {
         spdlog::error("{}: {}", db->describe(), error);
@@ -279,7 +277,7 @@ std::string summary(const Counts& counts) {
     return s;
 }
 
-int ingest_fd(const StoreOptions& o, int fd) {
+int ingest_fd(ToolContext& ctx, const StoreOptions& o, int fd) {
     auto interval = parse_duration(o.commit_interval);
     if (!interval || interval->count() <= 0) {
         spdlog::error("--commit-interval: \"{}\" is not a duration such as 1s or 500ms",
@@ -287,7 +285,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
         return exit_usage;
     }
     int status = exit_ok;
-    auto db = open_store(o, Access::create, status);
+    auto db = open_store(ctx, o, Access::create, status);
     if (!db) return status;
     int ack = -1;
     if (!o.ack_file.empty()) {
@@ -318,7 +316,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
             // Wake for a full batch, the end of input, a signal, or the commit interval,
             // so a slow trickle from `dce-poll --interval` is stored promptly.
             auto deadline = last_commit + *interval;
-            while (!h->eof && h->rows.size() < batch && !cli::interrupted()) {
+            while (!h->eof && h->rows.size() < batch && !dce::interrupted()) {
                 auto now = std::chrono::steady_clock::now();
                 if (now >= deadline && !h->rows.empty()) break;
                 auto wait = std::min<std::chrono::steady_clock::duration>(
@@ -329,7 +327,7 @@ int ingest_fd(const StoreOptions& o, int fd) {
             h->rows.clear();
             eof = h->eof;
             through_line = h->last_line;
-            interrupted = cli::interrupted();
+            interrupted = dce::interrupted();
             h->to_reader.notify_all();
         }
         if (!work.empty()) {
@@ -519,19 +517,19 @@ std::string default_db_path() {
     return std::string(home && *home ? home : ".") + "/.local/share/dce/store.db";
 }
 
-int run_ingest(const StoreOptions& o) {
-    if (o.input == "-") return ingest_fd(o, 0);
+int run_ingest(ToolContext& ctx, const StoreOptions& o) {
+    if (o.input == "-") return ingest_fd(ctx, o, ctx.input_fd());
     int fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         spdlog::error("cannot open {}: {}", o.input, std::strerror(errno));
         return exit_usage;
     }
-    int status = ingest_fd(o, fd);
+    int status = ingest_fd(ctx, o, fd);
     ::close(fd);
     return status;
 }
 
-int run_query(const StoreOptions& o) {
+int run_query(ToolContext& ctx, const StoreOptions& o) {
     Query q;
     auto kind = kind_from_name(o.what);
     if (!kind) {
@@ -577,7 +575,7 @@ int run_query(const StoreOptions& o) {
     q.types = o.types;
     q.limit = o.limit;
     int status = exit_ok;
-    auto db = open_store(o, Access::read, status);
+    auto db = open_store(ctx, o, Access::read, status);
     if (!db) return status;
     if (!check_sites(*db, o, q.site, status)) return status;
     Output out(pick_format(o), columns_for(q.kind, q.every_ms > 0));
@@ -585,7 +583,7 @@ int run_query(const StoreOptions& o) {
         *db, q,
         [&](const Json& r) {
             out.add(r);
-            return !cli::interrupted();
+            return !dce::interrupted();
         },
         error);
     out.finish();
@@ -594,10 +592,10 @@ int run_query(const StoreOptions& o) {
         return exit_runtime;
     }
     spdlog::debug("{} records", out.count());
-    return cli::interrupted() ? exit_interrupted : exit_ok;
+    return dce::interrupted() ? exit_interrupted : exit_ok;
 }
 
-int run_prune(const StoreOptions& o) {
+int run_prune(ToolContext& ctx, const StoreOptions& o) {
     auto all = parse_duration(o.keep);
     if (!all) {
         spdlog::error("--keep: \"{}\" is not a duration such as 30d", o.keep);
@@ -625,7 +623,7 @@ int run_prune(const StoreOptions& o) {
                 "of logs",
                 kind_name(k));
     int status = exit_ok;
-    auto db = open_store(o, Access::write, status);
+    auto db = open_store(ctx, o, Access::write, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -649,9 +647,9 @@ int run_prune(const StoreOptions& o) {
     return exit_ok;
 }
 
-int run_export(const StoreOptions& o) {
+int run_export(ToolContext& ctx, const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, Access::read, status);
+    auto db = open_store(ctx, o, Access::read, status);
     if (!db) return status;
     int fd = 1;
     if (o.output != "-") {
@@ -683,7 +681,7 @@ int run_export(const StoreOptions& o) {
                 [&](const Json& r) {
                     w.write(r);
                     ++n;
-                    return !cli::interrupted();
+                    return !dce::interrupted();
                 },
                 error)) {
             spdlog::error("{}: {}", db->describe(), error);
@@ -697,12 +695,12 @@ int run_export(const StoreOptions& o) {
         return exit_runtime;
     }
     spdlog::info("exported {} records", n);
-    return cli::interrupted() ? exit_interrupted : exit_ok;
+    return dce::interrupted() ? exit_interrupted : exit_ok;
 }
 
-int run_stats(const StoreOptions& o) {
+int run_stats(ToolContext& ctx, const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, Access::read, status);
+    auto db = open_store(ctx, o, Access::read, status);
     if (!db) return status;
     std::optional<std::string> site;
     if (!o.site.empty()) site = o.site;
@@ -754,9 +752,9 @@ int run_stats(const StoreOptions& o) {
     return exit_ok;
 }
 
-int run_sites(const StoreOptions& o) {
+int run_sites(ToolContext& ctx, const StoreOptions& o) {
     int status = exit_ok;
-    auto db = open_store(o, Access::read, status);
+    auto db = open_store(ctx, o, Access::read, status);
     if (!db) return status;
     std::vector<std::string> sites;
     std::string error;
@@ -771,9 +769,9 @@ int run_sites(const StoreOptions& o) {
     return exit_ok;
 }
 
-int run_migrate(const StoreOptions& o) {
+int run_migrate(ToolContext& ctx, const StoreOptions& o) {
     int before = 0, status = exit_ok;
-    auto db = open_store(o, Access::write, status, &before);
+    auto db = open_store(ctx, o, Access::write, status, &before);
     if (!db) return status;
     if (before == schema_version_current)
         spdlog::info("{}: schema version {} is current", db->describe(), before);

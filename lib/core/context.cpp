@@ -1,0 +1,43 @@
+#include "core/context.hpp"
+
+#include "core/signals.hpp"
+
+namespace dce {
+
+ToolContext::ToolContext(std::string_view tool, std::string credentials_path, int input_fd,
+                         int output_fd)
+    : tool_(tool),
+      credentials_path_(std::move(credentials_path)),
+      input_fd_(input_fd),
+      out_(output_fd),
+      log_(spdlog::default_logger()),
+      stop_([] { return interrupted(); }) {
+    if (credentials_path_.empty()) credentials_path_ = default_credentials_path().value_or("");
+}
+
+const CredentialStore* ToolContext::credentials(std::string& error) {
+    if (!credentials_) {
+        CredentialStore store;
+        if (!credentials_path_.empty() && !store.load_file(credentials_path_, credentials_error_)) {
+            credentials_.emplace();  // loaded once: the error is kept, not retried
+        } else {
+            store.load_environment();
+            credentials_.emplace(std::move(store));
+        }
+    }
+    if (!credentials_error_.empty()) {
+        error = credentials_error_;
+        return nullptr;
+    }
+    return &*credentials_;
+}
+
+bool ToolContext::load_credentials_text(std::string_view text, std::string& error) {
+    CredentialStore store;
+    if (!store.load_text(text, "<text>", error)) return false;
+    credentials_.emplace(std::move(store));
+    credentials_error_.clear();
+    return true;
+}
+
+}  // namespace dce
