@@ -83,7 +83,7 @@ PY
 
 # ---- dce-poll -------------------------------------------------------------------------
 poll_cmd=("$poll_bin" --credentials "$T/cred" --credential bench --snmp-version v2c --profile apc-ups
-    --rate 0 --concurrency 256 --timeout 2000 --retries 2 "@$T/targets.txt")
+    --rate 0 --concurrency 256 --timeout 2s --retries 2 "@$T/targets.txt")
 /usr/bin/time -f 'DCE_TIME %U %S %M' -o "$T/poll.time" "${poll_cmd[@]}" >"$T/poll.jsonl" 2>"$T/poll.err"
 poll_rc=$?
 read -r pu ps prss < <(time_fields "$T/poll.time")
@@ -95,7 +95,7 @@ poll_cpu=$(python3 -c "print(round($pu + $ps, 3))")
 poll_per=$(python3 -c "print(round(($pu + $ps) / $poll_vb * 100000, 3))")
 
 /usr/bin/time -f 'DCE_TIME %U %S %M' -o "$T/big.time" "$poll_bin" --credentials "$T/cred" --credential bench \
-    --snmp-version v2c --profile apc-ups --rate 0 --concurrency 256 --timeout 2000 --retries 2 \
+    --snmp-version v2c --profile apc-ups --rate 0 --concurrency 256 --timeout 2s --retries 2 \
     "@$T/targets-big.txt" >/dev/null 2>"$T/big.err"
 read -r bu bs brss < <(time_fields "$T/big.time")
 big_summary=$(grep -E 'device\(s\)' "$T/big.err" | tail -1)

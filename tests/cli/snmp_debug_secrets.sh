@@ -15,7 +15,7 @@ hex=$(printf '%s' "$community" | od -An -tx1 | tr -d '\n' | tr 'a-f' 'A-F' | sed
 
 for tokens in ALL dumpv,dumpx,snmp_api; do
     DCE_SNMP_DEBUG=$tokens dce-poll --credentials "$T/cred" --credential lab --snmp-version v2c \
-        --timeout 2000 --retries 1 --profile mib2 "127.0.0.1:$port" >"$T/out.jsonl" 2>"$T/err"
+        --timeout 2s --retries 1 --profile mib2 "127.0.0.1:$port" >"$T/out.jsonl" 2>"$T/err"
     check_eq "$tokens: poll exit" 0 $?
     validate_records "$T/out.jsonl"
     jq_eq "$tokens: the agent was read" "$T/out.jsonl" '[.[] | select(.type=="reading")] | length > 0' true
