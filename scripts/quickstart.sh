@@ -28,8 +28,9 @@ port_opt=()
 [ "${DCE_LAB_PORT:-161}" = 161 ] || port_opt=(--port "$DCE_LAB_PORT")
 db="$src/lab-run/dce.db"
 
-step "dce-discover 127.0.0.0/28 ${port_opt[*]} | dce-poll | dce-store ingest --db $db"
-dce-discover 127.0.0.0/28 "${port_opt[@]}" | dce-poll | dce-store ingest --db "$db"
+# One Python process (snmpsim) serves all twelve simulated devices: give it 5 s an answer.
+step "dce-discover 127.0.0.0/28 ${port_opt[*]} | dce-poll --timeout 5s | dce-store ingest --db $db"
+dce-discover 127.0.0.0/28 "${port_opt[@]}" | dce-poll --timeout 5s | dce-store ingest --db "$db"
 
 step "dce-store query devices --db $db"
 dce-store query devices --db "$db" --format table
