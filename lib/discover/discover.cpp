@@ -252,6 +252,9 @@ void Sweep::start(std::shared_ptr<Probe> p) {
     req.target = p->endpoint;
     req.op = snmp::Op::discover;
     submit(std::move(req), [this, p](const snmp::Response& r) {
+        spdlog::debug("{}: SNMPv3 engine discovery: {}", p->endpoint.to_string(),
+                      r.ok() && r.engine ? "engine " + r.engine->engine_id
+                                         : std::string(snmp::to_string(r.status)));
         if (r.ok() && r.engine) {
             p->engine = r.engine;
             p->answered = true;
@@ -283,6 +286,8 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
     req.security = way.security;
     req.op = snmp::Op::get;
     req.oids = minimal ? minimal_oids_ : first_oids_;
+    spdlog::trace("{}: GET of {} identity OID(s) with credential {}", p->endpoint.to_string(),
+                  req.oids.size(), way.name);
     // With the GET goes, at the same time, one GETNEXT of the generic profiles' probes
     // (SNMPv1 fails a whole GETNEXT at the end of the MIB: not there). An agent without
     // a vendor family is then identified in one round trip. The GET's answer decides
@@ -294,6 +299,10 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
     auto done = [this, p, &way, minimal, next, pending, get_answer]() {
         if (--*pending > 0) return;
         const snmp::Response& r = *get_answer;
+        spdlog::debug("{}: credential {} ({}): {}{}", p->endpoint.to_string(), way.name,
+                      snmp::to_string(way.security.version),
+                      r.ok() ? "answered" : snmp::to_string(r.status),
+                      r.ok() || r.message.empty() ? "" : " (" + r.message + ")");
         if (r.ok()) {
             p->answered = true;
             p->way = &way;

@@ -51,4 +51,14 @@ validate_records "$T/stdin.jsonl"
 jq_eq "targets from stdin" "$T/stdin.jsonl" '.[0].target' "127.0.0.3:$port"
 
 check_not_contains "no passphrase on stderr" "$(cat "$T/silent.err")" "authpass-123"
+
+# --log-level debug says what happened to each target (issue 9).
+dbg_port=$(free_port)
+dce-discover --log-level debug --timeout 200ms --retries 0 --no-progress "127.0.0.1:$dbg_port" \
+    >/dev/null 2>"$T/debug.err"
+check_contains "debug names the target and what happened" "$(cat "$T/debug.err")" \
+    "127.0.0.1:$dbg_port: SNMPv3 engine discovery: timeout"
+check_not_contains "info level stays quiet about it" \
+    "$(dce-discover --timeout 200ms --retries 0 --no-progress "127.0.0.1:$dbg_port" 2>&1 >/dev/null)" \
+    "engine discovery"
 finish
