@@ -44,6 +44,10 @@ class Rec:
     def i(self, oid, v):
         self.add(oid, 2, int(v))
 
+    def v(self, oid, v):
+        """A string as OCTET STRING, anything else as INTEGER (rows of mixed columns)."""
+        (self.s if isinstance(v, str) else self.i)(oid, v)
+
     def write(self, name):
         key = lambda o: [int(x) for x in o.split(".")]
         path = os.path.join(OUT, name + ".snmprec")
@@ -269,7 +273,7 @@ def apc_rpdu2():
     for col, v in [(1, 1), (2, 1), (3, "pdu-lab-a1"), (4, "Lab rack A1"), (5, "02"),
                    (6, "v6.9.6"), (7, "03/11/2021"), (8, "AP8941"), (9, "5A1234E56789"),
                    (10, "facilities@example.net")]:
-        (r.i if isinstance(v, int) else r.s)(f"{ident}.{col}.1", v)
+        r.v(f"{ident}.{col}.1", v)
     r.add(f"{ident}.11.1", 66, 32)  # rated current A
 
     # Outlets: 24, names, per-outlet current (0.1 A). Outlet 7 is off and draws nothing.
@@ -340,7 +344,7 @@ def apc_rpdu2():
     sn = f"{APC}.26.10.2.2.1"
     for col, v in [(1, 1), (2, 1), (3, "Rack A1 rear"), (4, 1), (5, 2), (6, 2), (7, 804),
                    (8, 268), (9, 4), (10, 36), (11, 4)]:
-        (r.i if isinstance(v, int) else r.s)(f"{sn}.{col}.1", v)
+        r.v(f"{sn}.{col}.1", v)
     return r
 
 
@@ -403,7 +407,7 @@ def netbotz(base, descr, object_id, name, model, serial, firmware, mac):
     for col, v in [(2, f"{model} appliance"), (5, 3), (7, name), (8, "A0"),
                    (10, firmware), (11, serial), (12, "APC by Schneider Electric"),
                    (13, model)]:
-        (r.i if isinstance(v, int) else r.s)(f"{ent}.{col}.1", v)
+        r.v(f"{ent}.{col}.1", v)
     # enclosureTable (base.2.1.1): 1 id, 2 status (1 normal), 3 error status (0 normal),
     # 4 label, 5 parent id, 6 docked-to.
     for n, (eid, label) in enumerate([("nbHawk_0", name), ("nbSensorPod_1A2B3C", "Sensor Pod 1")], 1):
@@ -657,47 +661,47 @@ def apc_emu():
     for n, (name, t, h, sn, comm) in enumerate(probes, 1):
         for col, v in [(1, n), (2, name), (3, t), (4, 35), (5, 10), (6, h), (7, 70), (8, 20),
                        (9, sn), (10, comm), (11, 0), (12, 40), (13, 5), (14, 80), (15, 10)]:
-            (r.s if isinstance(v, str) else r.i)(f"{ems}.13.1.1.{col}.{n}", v)
+            r.v(f"{ems}.13.1.1.{col}.{n}", v)
     contacts = [("Front door", 2, 1), ("Rear door", 1, 1), ("Leak detector", 1, 1),
                 ("Smoke detector", 1, 1)]  # state 1 closed / 2 open; normally closed (1)
     for n, (name, st, norm) in enumerate(contacts, 1):
         for col, v in [(1, n), (2, name), (3, st), (4, norm)]:
-            (r.s if isinstance(v, str) else r.i)(f"{ems}.14.1.1.{col}.{n}", v)
+            r.v(f"{ems}.14.1.1.{col}.{n}", v)
     relays = [("Alarm relay", 2, 2), ("Fan relay", 1, 2)]  # 1 closed / 2 open; normally open
     for n, (name, st, norm) in enumerate(relays, 1):
         for col, v in [(1, n), (2, name), (3, st)]:
-            (r.s if isinstance(v, str) else r.i)(f"{ems}.2.1.1.{col}.{n}", v)  # control
+            r.v(f"{ems}.2.1.1.{col}.{n}", v)  # control
         for col, v in [(1, n), (2, name), (3, st), (4, norm)]:
-            (r.s if isinstance(v, str) else r.i)(f"{ems}.15.1.1.{col}.{n}", v)
+            r.v(f"{ems}.15.1.1.{col}.{n}", v)
     for col, v in [(1, 1), (2, "Beacon"), (3, 2)]:
-        (r.s if isinstance(v, str) else r.i)(f"{ems}.17.1.1.{col}.1", v)
+        r.v(f"{ems}.17.1.1.{col}.1", v)
     mem = APC + ".10.4"
     r.i(f"{mem}.1.1.0", 1)
     for col, v in [(1, 0), (2, "emu-lab-c1"), (3, "Row C, rack 1"), (4, "AP9340"),
                    (5, "ZA1722007788"), (6, "v6.5.6"), (7, "05")]:
-        (r.s if isinstance(v, str) else r.i)(f"{mem}.1.2.1.{col}.0", v)
+        r.v(f"{mem}.1.2.1.{col}.0", v)
     r.i(f"{mem}.2.1.0", 1)  # memSensorsStatusSysTempUnits celsius(1)
     r.i(f"{mem}.2.2.0", len(probes))
     for n, (name, t, h, sn, comm) in enumerate(probes, 1):
         for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, t), (6, h), (7, comm),
                        (8, 1 if comm == 2 else 3)]:
-            (r.s if isinstance(v, str) else r.i)(f"{mem}.2.3.1.{col}.0.{n}", v)
+            r.v(f"{mem}.2.3.1.{col}.0.{n}", v)
     r.i(f"{mem}.3.1.0", len(contacts))
     for n, (name, st, norm) in enumerate(contacts, 1):
         alarm = 1 if st == norm else 2
         for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, st), (6, ""), (7, alarm)]:
-            (r.s if isinstance(v, str) else r.i)(f"{mem}.3.2.1.{col}.0.{n}", v)
+            r.v(f"{mem}.3.2.1.{col}.0.{n}", v)
         for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, 2), (6, 2), (7, norm),
                        (8, 2)]:
-            (r.s if isinstance(v, str) else r.i)(f"{mem}.3.4.1.{col}.0.{n}", v)
+            r.v(f"{mem}.3.4.1.{col}.0.{n}", v)
     r.i(f"{mem}.4.1.0", len(relays))
     for n, (name, st, norm) in enumerate(relays, 1):
         for col, v in [(1, 0), (2, n), (3, name), (4, "Row C"), (5, st),
                        (6, 1 if st == norm else 2)]:
-            (r.s if isinstance(v, str) else r.i)(f"{mem}.4.2.1.{col}.0.{n}", v)
+            r.v(f"{mem}.4.2.1.{col}.0.{n}", v)
     r.i(f"{mem}.6.1.0", 1)
     for col, v in [(1, 0), (2, 1), (3, "Beacon"), (4, "Row C"), (5, 1), (6, 1)]:
-        (r.s if isinstance(v, str) else r.i)(f"{mem}.6.2.1.{col}.0.1", v)
+        r.v(f"{mem}.6.2.1.{col}.0.1", v)
     return r
 
 
@@ -742,7 +746,7 @@ def apc_rpdu2_3ph():
                    (6, round(total_w / 10) + 55), (7, "06/14/2024 03:12:40"),
                    (8, "01/02/2024 09:00:00"), (9, sum(energy)), (10, "01/02/2024 09:00:00"),
                    (11, 2), (12, 1), (13, 1), (14, 1), (15, "01/02/2024 09:00:00")]:
-        (r.i if isinstance(v, int) else r.s)(f"{dev}.{col}.1", v)
+        r.v(f"{dev}.{col}.1", v)
     r.i(f"{APC}.26.5.0", 3)  # rPDU2PhaseTableSize
     # rPDU2PhaseStatusTable (P.26.6.3.1): 4 load state, 5 current (0.1 A), 6 V,
     # 7 power (0.01 kW), 8 apparent (0.01 kVA), 9 power factor (0.01), 10 peak (0.1 A).
@@ -765,20 +769,20 @@ def apc_rpdu2_3ph():
     sw = f"{APC}.26.9.2.3.1"
     for o in range(1, 25):
         for col, v in [(1, o), (2, 1), (3, names[o - 1]), (4, o), (5, state[o - 1]), (6, 2)]:
-            (r.i if isinstance(v, int) else r.s)(f"{sw}.{col}.{o}", v)
+            r.v(f"{sw}.{col}.{o}", v)
     r.i(f"{APC}.26.9.3.0", 24)  # rPDU2OutletMeteredTableSize
     me = f"{APC}.26.9.4.3.1"
     for o in range(1, 25):
         c, w = cur10[o - 1], watts[o - 1]
         for col, v in [(1, o), (2, 1), (3, names[o - 1]), (4, o), (5, load[o - 1]), (6, c),
                        (7, w), (8, w + 15 if c else 0), (11, energy[o - 1])]:
-            (r.i if isinstance(v, int) else r.s)(f"{me}.{col}.{o}", v)
+            r.v(f"{me}.{col}.{o}", v)
     # rPDU2SensorTempHumidityStatusTable: one temperature-only probe (type 1), humidity -1.
     r.i(f"{APC}.26.10.1.0", 1)
     sn = f"{APC}.26.10.2.2.1"
     for col, v in [(1, 1), (2, 1), (3, "Rack B3 inlet"), (4, 1), (5, 1), (6, 2), (7, 743),
                    (8, 235), (9, 4), (10, -1), (11, 1), (12, 781), (13, 255)]:
-        (r.i if isinstance(v, int) else r.s)(f"{sn}.{col}.1", v)
+        r.v(f"{sn}.{col}.1", v)
     # sPDUOutletControlTable (P.4.4.2.1): 2 pending, 3 outlet state (1 on, 2 off), 4 name.
     r.i(f"{APC}.4.4.1.0", 24)
     for o in range(1, 25):
@@ -808,7 +812,7 @@ def apc_ats():
     for col, v in [(1, "A"), (2, "v6.5.6"), (3, "03/21/2019"), (4, "05/29/2018"),
                    (5, "AP4423"), (6, "5A1822T45678"), (7, 230), (8, 50), (9, 16),
                    (10, "ats-lab-01"), (11, "Lab rack B3")]:
-        (r.i if isinstance(v, int) else r.s)(f"{a}.1.{col}.0", v)
+        r.v(f"{a}.1.{col}.0", v)
     # atsStatusDeviceStatus (P.8.5.1): comm 2, source A (1), fully redundant (2),
     # current OK (2), supplies OK (2), switch ok, front panel unlocked, sources ok, in sync,
     # output ok, hardware ok, supplies ok, fuses closed. No 5V supply (AP77xx only).

@@ -116,9 +116,8 @@ struct Probe {
     const Way* way = nullptr;
     std::map<std::string, snmp::Value> values;  // by dotted OID
     bool answered = false;
-    std::vector<snmp::Oid> probes;    // the candidate profiles' probe subtrees
-    std::set<snmp::Oid> present;      // those that answered
-    std::set<snmp::Oid> unknown;      // those whose request never came back
+    std::set<snmp::Oid> present;      // probed subtrees that have something
+    std::set<snmp::Oid> unknown;      // probed subtrees whose request never came back
     bool probes_checked = false;      // every probe request came back
     bool first_probed = false;        // the first GETNEXT answered the generic probes
     std::vector<std::string> family;  // family_reasons(), once per device
@@ -151,7 +150,7 @@ class Sweep {
                           std::function<void(std::shared_ptr<Probe>)> next);
     void identified(std::shared_ptr<Probe> p);
     void probe_profiles(std::shared_ptr<Probe> p);
-    void keep_first_answers(Probe& p, const snmp::Response& r);
+    void conclude(const std::shared_ptr<Probe>& p);
     void ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
              std::shared_ptr<std::size_t> pending, int attempt = 0);
     void emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& matches);
@@ -267,16 +266,17 @@ void Sweep::start(std::shared_ptr<Probe> p) {
     });
 }
 
-// Answer i of the first GETNEXT belongs to probe i only when it lies inside it;
-// otherwise the agent has nothing there and answered whatever comes next.
-void Sweep::keep_first_answers(Probe& p, const snmp::Response& r) {
-    for (std::size_t i = 0; i < first_next_.size() && i < r.varbinds.size(); ++i) {
-        const auto& vb = r.varbinds[i];
-        if (!vb.value.is_exception() && vb.oid.size() > first_next_[i].size() &&
-            snmp::oid_starts_with(vb.oid, first_next_[i]))
-            p.present.insert(first_next_[i]);
-    }
-    p.first_probed = r.varbinds.size() >= first_next_.size();
+// A GETNEXT on `root` found something there only when its answer lies inside the
+// subtree; otherwise the agent has nothing there and answered whatever comes next.
+bool lands_inside(const snmp::VarBind& vb, const snmp::Oid& root) {
+    return !vb.value.is_exception() && vb.oid.size() > root.size() &&
+           snmp::oid_starts_with(vb.oid, root);
+}
+
+// Answers of a GETNEXT of `roots`, in request order: the roots that have something.
+void keep_present(Probe& p, const std::vector<snmp::Oid>& roots, const snmp::Response& r) {
+    for (std::size_t i = 0; i < roots.size() && i < r.varbinds.size(); ++i)
+        if (lands_inside(r.varbinds[i], roots[i])) p.present.insert(roots[i]);
 }
 
 void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool minimal,
@@ -333,7 +333,10 @@ void Sweep::request_identity(std::shared_ptr<Probe> p, const Way& way, bool mini
     probe.op = snmp::Op::get_next;
     probe.oids = first_next_;
     submit(std::move(probe), [this, p, done](const snmp::Response& r) {
-        if (r.ok()) keep_first_answers(*p, r);
+        if (r.ok()) {
+            keep_present(*p, first_next_, r);
+            p->first_probed = r.varbinds.size() >= first_next_.size();
+        }
         done();
     });
 }
@@ -419,21 +422,20 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     auto candidates = snmp::candidate_profiles(profiles_, facts);
     // A probe subtree that already answered in the first GET (the system group for
     // mib2) is not asked again.
-    p->probes.clear();
+    std::vector<snmp::Oid> answered;
+    for (const auto& [text, v] : p->values) {
+        snmp::Oid got;
+        if (!v.is_exception() && snmp::parse_oid(text, got)) answered.push_back(std::move(got));
+    }
+    std::vector<snmp::Oid> probes;
     for (auto& o : snmp::probe_oids(candidates)) {
-        bool known = false;
-        for (const auto& [text, v] : p->values) {
-            snmp::Oid got;
-            if (!v.is_exception() && snmp::parse_oid(text, got) && got.size() > o.size() &&
-                snmp::oid_starts_with(got, o)) {
-                known = true;
-                break;
-            }
-        }
+        bool known = std::any_of(answered.begin(), answered.end(), [&](const snmp::Oid& got) {
+            return got.size() > o.size() && snmp::oid_starts_with(got, o);
+        });
         if (known)
             p->present.insert(o);
         else if (!(p->first_probed && first_probes_.count(o)))
-            p->probes.push_back(std::move(o));
+            probes.push_back(std::move(o));
     }
     std::vector<snmp::Oid> identity;
     for (const auto* c : candidates)
@@ -444,28 +446,38 @@ void Sweep::probe_profiles(std::shared_ptr<Probe> p) {
     constexpr std::size_t probes_per_pdu = 24;
     auto pending = std::make_shared<std::size_t>(0);
     std::vector<std::pair<snmp::Op, std::vector<snmp::Oid>>> batches;
-    for (std::size_t i = 0; i < p->probes.size(); i += probes_per_pdu)
-        batches.push_back({snmp::Op::get_next,
-                           {p->probes.begin() + static_cast<long>(i),
-                            p->probes.begin() + static_cast<long>(std::min(p->probes.size(),
-                                                                           i + probes_per_pdu))}});
-    for (std::size_t i = 0; i < identity.size(); i += max_oids_per_get)
-        batches.push_back({snmp::Op::get,
-                           {identity.begin() + static_cast<long>(i),
-                            identity.begin() + static_cast<long>(std::min(identity.size(),
-                                                                          i + max_oids_per_get))}});
+    auto chunk = [&](snmp::Op op, const std::vector<snmp::Oid>& oids, std::size_t per_pdu) {
+        for (auto it = oids.begin(); it != oids.end();) {
+            auto end = it + static_cast<long>(std::min<std::size_t>(per_pdu, oids.end() - it));
+            batches.push_back({op, {it, end}});
+            it = end;
+        }
+    };
+    chunk(snmp::Op::get_next, probes, probes_per_pdu);
+    chunk(snmp::Op::get, identity, max_oids_per_get);
     spdlog::debug("{}: {} candidate profile(s), {} probe(s), {} identity OID(s)",
-                  p->endpoint.to_string(), candidates.size(), p->probes.size(), identity.size());
+                  p->endpoint.to_string(), candidates.size(), probes.size(), identity.size());
     if (batches.empty()) {
-        p->probes_checked = true;  // every probe was answered by the first GET, or none
-        auto matches = snmp::match_profiles(profiles_, facts_of(*p));
-        emit_device(*p, matches);
-        finish(*p);
+        conclude(p);  // every probe was answered by the first round, or there are none
         return;
     }
     *pending = batches.size();
     for (auto& [op, oids] : batches)
         ask(p, op, std::move(oids), pending);
+}
+
+// Every probe and identity request has come back: choose the profiles, write the record.
+void Sweep::conclude(const std::shared_ptr<Probe>& p) {
+    if (stopping_) {
+        finish(*p);
+        return;
+    }
+    p->probes_checked = true;
+    auto matches = snmp::match_profiles(profiles_, facts_of(*p));
+    for (const auto& m : matches)
+        spdlog::debug("{}: profile {}: {}", p->endpoint.to_string(), m.profile->name, m.reason);
+    emit_device(*p, matches);
+    finish(*p);
 }
 
 void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oids,
@@ -477,15 +489,11 @@ void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oi
     req.oids = oids;
     auto cb = [this, p, op, oids, pending, attempt](const snmp::Response& r) {
         if (r.ok()) {
-            for (std::size_t i = 0; i < r.varbinds.size() && i < oids.size(); ++i) {
-                const auto& vb = r.varbinds[i];
-                if (op == snmp::Op::get) {
+            if (op == snmp::Op::get_next)
+                keep_present(*p, oids, r);
+            else
+                for (const auto& vb : r.varbinds)
                     p->values[snmp::oid_to_string(vb.oid)] = vb.value;
-                } else if (!vb.value.is_exception() && snmp::oid_starts_with(vb.oid, oids[i]) &&
-                           vb.oid.size() > oids[i].size()) {
-                    p->present.insert(oids[i]);
-                }
-            }
         } else if (r.status == snmp::Status::agent_error && r.error_status == 2 &&
                    r.error_index >= 1 && static_cast<std::size_t>(r.error_index) <= oids.size()) {
             // SNMPv1 noSuchName fails the whole PDU (a GET of a missing OID, a GETNEXT
@@ -508,18 +516,7 @@ void Sweep::ask(std::shared_ptr<Probe> p, snmp::Op op, std::vector<snmp::Oid> oi
             spdlog::debug("{}: probe request failed: {} {}", p->endpoint.to_string(),
                           snmp::to_string(r.status), r.message);
         }
-        if (--*pending > 0) return;
-        if (stopping_) {
-            finish(*p);
-            return;
-        }
-        p->probes_checked = true;
-        auto facts = facts_of(*p);
-        auto matches = snmp::match_profiles(profiles_, facts);
-        for (const auto& m : matches)
-            spdlog::debug("{}: profile {}: {}", p->endpoint.to_string(), m.profile->name, m.reason);
-        emit_device(*p, matches);
-        finish(*p);
+        if (--*pending == 0) conclude(p);
     };
     submit(std::move(req), std::move(cb), attempt == 0 ? 1 : 3);
 }

@@ -26,6 +26,25 @@ namespace dce::poll {
 using namespace dce::snmp;
 using SteadyClock = std::chrono::steady_clock;
 
+namespace {
+
+// An integer-typed value (INTEGER, Gauge32, Counter, ...) as a signed number.
+std::optional<std::int64_t> integer_value(const Value& v) {
+    if (v.type == ValueType::integer) return v.i;
+    if (v.is_numeric()) return static_cast<std::int64_t>(v.u);
+    return std::nullopt;
+}
+
+// The same, or a whole number an agent wrote as text ("2"): row filters and digit
+// columns of agents that answer numbers as strings.
+std::optional<std::int64_t> integer_of(const Value& v) {
+    if (auto n = integer_value(v)) return n;
+    if (auto n = v.number(); n && std::floor(*n) == *n) return static_cast<std::int64_t>(*n);
+    return std::nullopt;
+}
+
+}  // namespace
+
 bool convert_value(const MetricDef& m, double scale, const Value& v, Json& value, Json& raw) {
     raw = nullptr;
     if (v.is_exception() || v.type == ValueType::null) return false;
@@ -33,11 +52,7 @@ bool convert_value(const MetricDef& m, double scale, const Value& v, Json& value
         std::find(m.invalid.begin(), m.invalid.end(), v.i) != m.invalid.end())
         return false;
     if (!m.states.empty()) {
-        std::optional<std::int64_t> n;
-        if (v.type == ValueType::integer)
-            n = v.i;
-        else if (v.is_numeric())
-            n = static_cast<std::int64_t>(v.u);
+        auto n = integer_value(v);
         if (!n) return false;
         raw = *n;
         auto it = m.states.find(*n);
@@ -519,13 +534,6 @@ class Poller {
         return nullptr;
     }
 
-    static std::optional<std::int64_t> integer_of(const Value& v) {
-        if (v.type == ValueType::integer) return v.i;
-        if (v.is_numeric()) return static_cast<std::int64_t>(v.u);
-        if (auto n = v.number(); n && std::floor(*n) == *n) return static_cast<std::int64_t>(*n);
-        return std::nullopt;
-    }
-
     void table_readings(const DevicePoll& p, const MetricDef& m, std::vector<Reading>& out) {
         const Device& d = *p.dev;
         auto col = p.columns.find(oid_to_string(m.table));
@@ -717,10 +725,7 @@ std::string profile_names(const ProfileSet& set) {
     for (const auto& p : set.all())
         names.push_back(p.name);
     std::sort(names.begin(), names.end());
-    std::string out;
-    for (const auto& n : names)
-        out += (out.empty() ? "" : ", ") + n;
-    return out;
+    return fmt::format("{}", fmt::join(names, ", "));
 }
 
 bool parse_version(const std::string& s, Version& v) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace dce::snmp {
 namespace {
@@ -438,7 +439,10 @@ std::vector<const MetricDef*> ProfileSet::metrics_of(std::string_view name) cons
 
 std::vector<const MetricDef*> ProfileSet::metrics_of(const std::vector<std::string>& names) const {
     std::vector<const MetricDef*> out;
-    std::set<std::string> visited, metric_names;
+    std::set<std::string> visited;
+    // What a metric reads: its name, OID and row filter.
+    using Key = std::tuple<std::string, Oid, Oid, int, std::vector<std::int64_t>>;
+    std::set<Key> seen;
     std::vector<std::string> todo = names;
     while (!todo.empty()) {
         std::string n = todo.front();
@@ -449,16 +453,8 @@ std::vector<const MetricDef*> ProfileSet::metrics_of(const std::vector<std::stri
         for (const auto& m : p->metrics)
             // The first profile naming a metric wins, so a specific profile overrides
             // what its `also` profile says about the same metric and labels.
-            if (metric_names
-                    .insert(m.metric + "\x1f" + oid_to_string(m.is_table() ? m.table : m.oid) +
-                            "\x1f" + oid_to_string(m.where_column) + "\x1f" +
-                            std::to_string(m.where_arc) + "\x1f" +
-                            [&] {
-                                std::string w;
-                                for (auto v : m.where_in)
-                                    w += std::to_string(v) + ",";
-                                return w;
-                            }())
+            if (seen.insert({m.metric, m.is_table() ? m.table : m.oid, m.where_column, m.where_arc,
+                             m.where_in})
                     .second)
                 out.push_back(&m);
         for (const auto& a : p->also)
@@ -499,9 +495,8 @@ ProfileSet load_profiles(const std::vector<std::string>& extra, std::vector<std:
 
 namespace {
 
-bool answered(const DeviceFacts& facts, const Oid& o) {
-    return std::find(facts.present_oids.begin(), facts.present_oids.end(), o) !=
-           facts.present_oids.end();
+bool holds(const std::vector<Oid>& list, const Oid& o) {
+    return std::find(list.begin(), list.end(), o) != list.end();
 }
 
 }  // namespace
@@ -571,16 +566,29 @@ std::optional<Oid> object_id_of(const DeviceFacts& facts) {
     return o;
 }
 
-// The cached reason of profile `p` of `set` when `facts.family` holds one per profile.
-const std::string* cached_family(const ProfileSet& set, const Profile& p,
-                                 const DeviceFacts& facts) {
-    if (facts.family.size() != set.all().size()) return nullptr;
-    auto i = static_cast<std::size_t>(&p - set.all().data());
-    return i < facts.family.size() ? &facts.family[i] : nullptr;
+// Whether a profile whose family holds (`why` says how) is confirmed by its probes.
+bool confirmed(const Profile& p, std::string why, const DeviceFacts& facts, std::string* reason) {
+    if (p.by_name_only() || why.empty()) return false;
+    if (facts.probes_checked && (!p.probes.empty() || p.requires_oid)) {
+        std::vector<std::string> hits;
+        for (const auto& o : p.probes)
+            if (holds(facts.present_oids, o)) hits.push_back(oid_to_string(o));
+        if (p.requires_oid && holds(facts.present_oids, *p.requires_oid))
+            hits.push_back(oid_to_string(*p.requires_oid));
+        if (!hits.empty()) {
+            why += hits.size() == 1 ? "; answers " : "; answer ";
+            for (std::size_t i = 0; i < hits.size(); ++i)
+                why += (i ? ", " : "") + hits[i];
+        } else if (std::any_of(p.probes.begin(), p.probes.end(),
+                               [&](const Oid& o) { return holds(facts.unknown_oids, o); })) {
+            why += "; its tables could not be probed (no answer in time)";
+        } else {
+            return false;
+        }
+    }
+    if (reason) *reason = std::move(why);
+    return true;
 }
-
-bool profile_matches_in(const ProfileSet* set, const Profile& p, const DeviceFacts& facts,
-                        std::string* reason);
 
 }  // namespace
 
@@ -597,16 +605,23 @@ std::vector<std::string> family_reasons(const ProfileSet& set, const DeviceFacts
     return out;
 }
 
+namespace {
+
+// facts.family when it was computed for this set, else the reasons computed into `storage`.
+const std::vector<std::string>& family_of(const ProfileSet& set, const DeviceFacts& facts,
+                                          std::vector<std::string>& storage) {
+    if (facts.family.size() == set.all().size()) return facts.family;
+    return storage = family_reasons(set, facts);
+}
+
+}  // namespace
+
 std::vector<const Profile*> candidate_profiles(const ProfileSet& set, const DeviceFacts& facts) {
     std::vector<const Profile*> out;
-    auto reasons =
-        facts.family.size() == set.all().size() ? facts.family : family_reasons(set, facts);
-    for (std::size_t i = 0; i < set.all().size(); ++i) {
-        const Profile& p = set.all()[i];
-        // A profile with neither match keys nor probes is only ever used by name.
-        if (p.generic() && p.probes.empty() && !p.requires_oid) continue;
-        if (!reasons[i].empty()) out.push_back(&p);
-    }
+    std::vector<std::string> computed;
+    const auto& reasons = family_of(set, facts, computed);
+    for (std::size_t i = 0; i < set.all().size(); ++i)
+        if (!set.all()[i].by_name_only() && !reasons[i].empty()) out.push_back(&set.all()[i]);
     return out;
 }
 
@@ -624,50 +639,17 @@ std::vector<Oid> probe_oids(const std::vector<const Profile*>& profiles) {
 }
 
 bool profile_matches(const Profile& p, const DeviceFacts& facts, std::string* reason) {
-    return profile_matches_in(nullptr, p, facts, reason);
+    return confirmed(p, family_reason(p, facts), facts, reason);
 }
-
-namespace {
-
-bool profile_matches_in(const ProfileSet* set, const Profile& p, const DeviceFacts& facts,
-                        std::string* reason) {
-    if (p.generic() && p.probes.empty() && !p.requires_oid) return false;
-    const std::string* cached = set ? cached_family(*set, p, facts) : nullptr;
-    std::string why = cached ? *cached : family_reason(p, facts);
-    if (why.empty()) return false;
-    if (facts.probes_checked && (!p.probes.empty() || p.requires_oid)) {
-        std::vector<std::string> hits;
-        for (const auto& o : p.probes)
-            if (answered(facts, o)) hits.push_back(oid_to_string(o));
-        if (p.requires_oid && answered(facts, *p.requires_oid))
-            hits.push_back(oid_to_string(*p.requires_oid));
-        if (hits.empty()) {
-            bool unknown = std::any_of(p.probes.begin(), p.probes.end(), [&](const Oid& o) {
-                return std::find(facts.unknown_oids.begin(), facts.unknown_oids.end(), o) !=
-                       facts.unknown_oids.end();
-            });
-            if (!unknown) return false;
-            why += "; its tables could not be probed (no answer in time)";
-            if (reason) *reason = std::move(why);
-            return true;
-        }
-        why += hits.size() == 1 ? "; answers " : "; answer ";
-        for (std::size_t i = 0; i < hits.size(); ++i)
-            why += (i ? ", " : "") + hits[i];
-    }
-    if (reason) *reason = std::move(why);
-    return true;
-}
-
-}  // namespace
 
 std::vector<ProfileMatch> match_profiles(const ProfileSet& set, const DeviceFacts& facts) {
+    std::vector<std::string> computed;
+    const auto& reasons = family_of(set, facts, computed);
     std::vector<ProfileMatch> all;
-    DeviceFacts cached = facts;
-    if (cached.family.size() != set.all().size()) cached.family = family_reasons(set, facts);
-    for (const auto& p : set.all()) {
+    for (std::size_t i = 0; i < set.all().size(); ++i) {
         std::string why;
-        if (profile_matches_in(&set, p, cached, &why)) all.push_back({&p, std::move(why)});
+        if (confirmed(set.all()[i], reasons[i], facts, &why))
+            all.push_back({&set.all()[i], std::move(why)});
     }
     std::set<std::string> dropped;
     for (const auto& m : all)

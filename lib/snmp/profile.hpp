@@ -62,6 +62,8 @@ struct Profile {
     bool last_resort = false;           ///< applies only when no other profile does
     /// No sysObjectID prefix and no sysDescr regex: a candidate on every device.
     bool generic() const { return sys_object_id_prefix.empty() && !sys_descr_re; }
+    /// Neither match keys nor probes: used only when named (dce-poll --profile).
+    bool by_name_only() const { return generic() && probes.empty() && !requires_oid; }
     // identity: field name (model, firmware, serial, ...) -> OID
     std::map<std::string, Oid> identity;
     std::vector<std::string> also;  ///< other profiles whose metrics are polled too
