@@ -9,6 +9,7 @@ ToolContext::ToolContext(std::string_view tool, std::string credentials_path, in
     : tool_(tool),
       credentials_path_(std::move(credentials_path)),
       input_fd_(input_fd),
+      output_fd_(output_fd),
       out_(output_fd),
       log_(spdlog::default_logger()),
       stop_([] { return interrupted(); }) {

@@ -32,6 +32,9 @@ class ToolContext {
     }
     /// Records out (stdout): one write per record; a closed pipe throws OutputError.
     RecordWriter& out() { return out_; }
+    /// The descriptor out() writes to, for a tool that batches its own writes (dce-trapd
+    /// writes events in blocks with write_all() rather than one write per record).
+    int output_fd() const { return output_fd_; }
     spdlog::logger& log() const { return *log_; }
     /// True once SIGINT/SIGTERM arrived (or a test asked to stop).
     bool stop_requested() const { return stop_(); }
@@ -50,6 +53,7 @@ class ToolContext {
     std::string tool_;
     std::string credentials_path_;
     int input_fd_;
+    int output_fd_;
     RecordWriter out_;
     std::shared_ptr<spdlog::logger> log_;
     std::function<bool()> stop_;

@@ -295,4 +295,25 @@ void RecordWriter::flush() {
     write_all(fd_, pending);
 }
 
+std::string to_hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s = "0x";
+    s.reserve(2 + bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        s += digits[c >> 4];
+        s += digits[c & 15];
+    }
+    return s;
+}
+
+std::string octets_to_display(std::string_view bytes) {
+    // Agents often NUL-pad fixed-size strings; the padding is not part of the text.
+    while (!bytes.empty() && bytes.back() == '\0')
+        bytes.remove_suffix(1);
+    if (find_invalid_utf8(bytes) != std::string_view::npos) return to_hex(bytes);
+    for (unsigned char c : bytes)
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return to_hex(bytes);
+    return std::string(bytes);
+}
+
 }  // namespace dce

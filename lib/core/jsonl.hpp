@@ -25,6 +25,12 @@ bool json_too_deep(std::string_view text, std::size_t limit = max_json_depth);
 /// Returns the byte offset of the first invalid UTF-8 sequence, or npos when valid.
 std::size_t find_invalid_utf8(std::string_view s);
 
+/// Lower-case hex with a "0x" prefix: "0x00a1...".
+std::string to_hex(std::string_view bytes);
+/// An SNMP OctetString as text when it is printable UTF-8 (trailing NULs dropped), else
+/// to_hex(), so a record never carries raw bytes.
+std::string octets_to_display(std::string_view bytes);
+
 /// Reads newline-separated lines from a file descriptor with bounded memory: a line
 /// longer than max_line is skipped whole and reported, never buffered whole.
 class LineReader {

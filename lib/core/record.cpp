@@ -73,13 +73,59 @@ constexpr FieldSpec reading_fields[] = {
 };
 
 constexpr FieldSpec event_fields[] = {
-    {"source", F::string, true, "Address the event came from."},
+    {"source", F::string, true, "Address the event came from (IP address, no port)."},
+    {"source_port", F::integer, false, "Port it came from.", {}, 0, 65535},
     {"transport", F::string, true, "How it arrived.", "snmp|http|https"},
-    {"snmp", F::object, false, "SNMP details: version, trap_oid, security_name, engine_id."},
-    {"name", F::string, false, "Event name resolved from the profiles, e.g. upsOnBattery."},
-    {"severity", F::string, false, "Severity.", "info|low|medium|high|critical"},
+    {"listen", F::string, false, "Local address it arrived on (ADDR:PORT)."},
+    {"snmp", F::object, false, "SNMP details."},
+    {"snmp.version", F::string, false, "SNMP version.", "v1|v2c|v3"},
+    {"snmp.pdu", F::string, false, "trap, or inform (acknowledged).", "trap|inform"},
+    {"snmp.credential", F::string, false,
+     "Credential entry whose community or user matched (never the secret)."},
+    {"snmp.user", F::string, false, "SNMPv3 user."},
+    {"snmp.engine_id", F::string, false, "SNMPv3 sender engine ID, hex."},
+    {"snmp.security_level", F::string, false, "SNMPv3 security level.",
+     "noAuthNoPriv|authNoPriv|authPriv"},
+    {"snmp.context", F::string, false, "SNMPv3 context name, when not empty."},
+    {"snmp.enterprise", F::string, false, "SNMPv1 trap enterprise OID."},
+    {"snmp.agent_addr", F::string, false, "SNMPv1 trap agent-addr."},
+    {"snmp.generic_trap", F::integer, false, "SNMPv1 generic-trap (6: enterprise-specific)."},
+    {"snmp.specific_trap", F::integer, false, "SNMPv1 specific-trap."},
+    {"insecure", F::boolean, false, "True when it came over SNMPv1/v2c (no authentication)."},
+    {"trap_oid", F::string, false,
+     "Notification OID, numeric (SNMPv1 traps in their v2 form, RFC 3584)."},
+    {"resolved", F::boolean, false, "False when the trap catalogue does not know trap_oid."},
+    {"name", F::string, false, "Event name from the trap catalogue, e.g. upsOnBattery."},
+    {"mib", F::string, false, "MIB module that defines it."},
+    {"severity", F::string, false,
+     "Severity from the catalogue (unknown when unresolved).", "info|warn|critical|unknown"},
+    {"description", F::string, false, "What happened, from the MIB's summary and the varbinds."},
+    {"uptime", F::number, false, "Sender's uptime in seconds (sysUpTime.0 or v1 time-stamp)."},
     {"device", F::string, false, "The device's id, when known."},
-    {"varbinds", F::array, false, "Variable bindings: oid, type, value."},
+    {"varbinds", F::array, false, "Variable bindings: oid, name (when known), type, value."},
+    {"count", F::integer, false,
+     "With --dedup: how many identical traps were folded into this event."},
+    {"folded", F::boolean, false, "With --dedup: this event repeats an earlier one with a count."},
+    {"rejected", F::object, false,
+     "dce-trapd --report-rejected: the cause and how many were rejected."},
+};
+
+constexpr FieldSpec stats_fields[] = {
+    {"tool", F::string, true, "Tool that counted."},
+    {"final", F::boolean, false, "True for the last stats record, written at exit."},
+    {"uptime", F::number, false, "Seconds since the tool started."},
+    {"received", F::integer, false, "Datagrams received."},
+    {"decoded", F::integer, false, "Datagrams decoded as SNMP messages."},
+    {"delivered", F::integer, false, "Events written for traps and informs."},
+    {"malformed", F::integer, false, "Datagrams that are not valid SNMP."},
+    {"rejected", F::object, false, "Rejected messages by cause."},
+    {"rejected_total", F::integer, false, "Sum of rejected."},
+    {"rate_limited", F::integer, false, "Traps over --rate-limit."},
+    {"deduplicated", F::integer, false, "Traps folded by --dedup."},
+    {"dropped_queue", F::integer, false, "Datagrams dropped because the decode queue was full."},
+    {"dropped_kernel", F::integer, false,
+     "Datagrams the kernel dropped (receive buffer full, SO_RXQ_OVFL)."},
+    {"informs_acknowledged", F::integer, false, "Informs answered with a Response."},
 };
 
 constexpr FieldSpec cert_fields[] = {
@@ -168,6 +214,7 @@ constexpr RecordSpec specs[] = {
     {"finding", "The verdict of one check on one target.", finding_fields},
     {"error", "One target failing; the run goes on.", error_fields},
     {"profile", "A device profile (dce-poll --list-profiles).", profile_fields},
+    {"stats", "Counters of a long-running tool (dce-trapd).", stats_fields},
 };
 
 std::string_view json_type_name(FieldType t) {

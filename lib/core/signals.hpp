@@ -15,4 +15,9 @@ void request_interrupt();
 /// ignored, so a closed stdout becomes EPIPE at the next write (see OutputError).
 void install_stop_handlers();
 
+/// SIGHUP: a long-running tool (dce-trapd) reloads its configuration. Installed only by
+/// tools that reload; take_reload_request() is true once per SIGHUP received.
+void install_reload_handler();
+bool take_reload_request();
+
 }  // namespace dce

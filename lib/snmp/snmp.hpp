@@ -82,10 +82,9 @@ struct Value {
 
 std::string_view to_string(ValueType t);  ///< "Integer32", "Counter64", "noSuchObject", ...
 
-/// An OctetString as text when it is printable UTF-8 (trailing NULs dropped), else
-/// lower-case hex "0x00a1..." so a record never carries raw bytes.
-std::string octets_to_display(std::string_view bytes);
-std::string to_hex(std::string_view bytes);
+/// dce::octets_to_display and dce::to_hex (core/jsonl.hpp), shared with dce-trapd.
+using dce::octets_to_display;
+using dce::to_hex;
 
 /// JSON for a value: numbers as numbers, TimeTicks as hundredths (integer), OctetString
 /// as octets_to_display(), OID as dotted text, exceptions as null.

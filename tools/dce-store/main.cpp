@@ -190,8 +190,12 @@ int main(int argc, char** argv) {
         ->type_name("DURATION");
     add_repeatable_option(*query, "--status", o.status, "Findings with this status")
         ->check(CLI::IsMember({"pass", "fail", "warn", "error", "skip"}));
-    add_repeatable_option(*query, "--severity", o.severity, "Events or findings with this severity")
-        ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+    // Findings: info..critical; events (dce-trapd, from the MIBs): info, warn, critical,
+    // unknown for a trap the catalogue does not know.
+    add_repeatable_option(*query, "--severity", o.severity,
+                          "Events or findings with this severity (events: info, warn, critical, "
+                          "unknown)")
+        ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "warn", "unknown"}));
     add_repeatable_option(*query, "--check", o.checks, "Findings of this check id, * as a wildcard")
         ->type_name("ID");
     add_repeatable_option(*query, "--type", o.types, "others: records of this type")
