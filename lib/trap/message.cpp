@@ -333,19 +333,23 @@ class Decoder {
         std::size_t vlen = 0;
         if (!expect(pos, pend, tag_sequence, vlen, "varbind list")) return false;
         std::size_t vend = pos + vlen;
-        p.varbinds.clear();
         // A varbind takes at least ~12 bytes on the wire (OID, NULL, two headers); the
         // guess keeps reallocation off the common path without trusting a huge length.
         p.varbinds.reserve(std::min<std::size_t>(vlen / 12 + 1, 64));
+        // A receiver decodes into the same Message again and again: the varbinds already
+        // there are overwritten in place, so their OIDs and strings keep their buffers.
+        std::size_t count = 0;
         while (pos < vend) {
             std::size_t blen = 0;
             if (!expect(pos, vend, tag_sequence, blen, "varbind")) return false;
             std::size_t bend = pos + blen;
-            auto& vb = p.varbinds.emplace_back();
+            if (count == p.varbinds.size()) p.varbinds.emplace_back();
+            auto& vb = p.varbinds[count++];
             if (!oid_field(pos, bend, vb.oid, "varbind name")) return false;
             if (!value(pos, bend, vb.value)) return false;
             if (pos != bend) return fail("extra bytes in varbind", pos);
         }
+        p.varbinds.resize(count);
         if (pos != pend) return fail("extra bytes in PDU", pos);
         return true;
     }
