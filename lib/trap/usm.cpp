@@ -1,16 +1,15 @@
-// SNMPv3 USM on OpenSSL 3's libcrypto. Digests through EVP_Digest*, HMAC through
-// EVP_MAC (fed in three pieces so the message need not be copied to zero its digest
-// field), AES-CFB128 through EVP_Cipher*. Single DES is only in OpenSSL 3's legacy
+// SNMPv3 USM on OpenSSL 3's libcrypto. Digests through EVP_Digest*, HMAC fed in three
+// pieces (so the message need not be copied to zero its digest field), AES-CFB128
+// through EVP_Cipher*. Single DES is only in OpenSSL 3's legacy
 // provider when used through EVP, which Debian does not load by default, so DES-CBC goes
 // through the low-level DES_* functions: deprecated but still in libcrypto itself.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "trap/usm.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/des.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,37 +19,26 @@ namespace dce::trap {
 
 namespace {
 
+// Digests fetched once: OpenSSL 3 otherwise looks the implementation up at every init.
 const EVP_MD* digest(AuthProto p) {
-    switch (p) {
-        case AuthProto::md5: return EVP_md5();
-        case AuthProto::sha1: return EVP_sha1();
-        case AuthProto::sha224: return EVP_sha224();
-        case AuthProto::sha256: return EVP_sha256();
-        case AuthProto::sha384: return EVP_sha384();
-        case AuthProto::sha512: return EVP_sha512();
-        case AuthProto::none: break;
-    }
-    return nullptr;
-}
-
-const char* digest_name(AuthProto p) {
-    switch (p) {
-        case AuthProto::md5: return "MD5";
-        case AuthProto::sha1: return "SHA1";
-        case AuthProto::sha224: return "SHA224";
-        case AuthProto::sha256: return "SHA256";
-        case AuthProto::sha384: return "SHA384";
-        case AuthProto::sha512: return "SHA512";
-        case AuthProto::none: break;
-    }
-    return nullptr;
+    static EVP_MD* const md[] = {  // in the order of AuthProto
+        nullptr,
+        EVP_MD_fetch(nullptr, "MD5", nullptr),
+        EVP_MD_fetch(nullptr, "SHA1", nullptr),
+        EVP_MD_fetch(nullptr, "SHA224", nullptr),
+        EVP_MD_fetch(nullptr, "SHA256", nullptr),
+        EVP_MD_fetch(nullptr, "SHA384", nullptr),
+        EVP_MD_fetch(nullptr, "SHA512", nullptr),
+    };
+    auto i = static_cast<std::size_t>(p);
+    return i < std::size(md) ? md[i] : nullptr;
 }
 
 struct MdCtxFree {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
-struct MacCtxFree {
-    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+struct HmacCtxFree {
+    void operator()(HMAC_CTX* c) const { HMAC_CTX_free(c); }
 };
 struct CipherCtxFree {
     void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
@@ -70,27 +58,26 @@ std::string hash(AuthProto p, std::initializer_list<std::string_view> parts) {
     return std::string(reinterpret_cast<char*>(out), n);
 }
 
-// HMAC over `message` with [auth_offset, auth_offset + zeros) read as zero bytes.
+// HMAC over `message` with [auth_offset, auth_offset + zeros) read as zero bytes. Through
+// HMAC_CTX (deprecated, as DES is) with the digest fetched once: EVP_MAC looks its digest
+// up by name at every init, which costs more than the HMAC of a trap.
 bool hmac(AuthProto p, std::string_view key, std::span<const std::uint8_t> message,
           std::size_t auth_offset, std::size_t zeros, unsigned char* out, std::size_t& n) {
-    // Fetching the algorithm is a provider lookup under a lock; once per process.
-    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    const char* name = digest_name(p);
-    if (!mac || !name) return false;
-    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
-    if (!ctx) return false;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(name), 0),
-        OSSL_PARAM_construct_end()};
-    if (!EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                      params))
+    const EVP_MD* md = digest(p);
+    if (!md) return false;
+    std::unique_ptr<HMAC_CTX, HmacCtxFree> ctx(HMAC_CTX_new());
+    if (!ctx || !HMAC_Init_ex(ctx.get(), key.data(), static_cast<int>(key.size()), md, nullptr))
         return false;
     static const unsigned char zero[64] = {};
-    if (!EVP_MAC_update(ctx.get(), message.data(), auth_offset)) return false;
-    if (!EVP_MAC_update(ctx.get(), zero, zeros)) return false;
     std::size_t rest = auth_offset + zeros;
-    if (!EVP_MAC_update(ctx.get(), message.data() + rest, message.size() - rest)) return false;
-    return EVP_MAC_final(ctx.get(), out, &n, EVP_MAX_MD_SIZE) == 1;
+    unsigned int len = 0;
+    if (!HMAC_Update(ctx.get(), message.data(), auth_offset) ||
+        !HMAC_Update(ctx.get(), zero, zeros) ||
+        !HMAC_Update(ctx.get(), message.data() + rest, message.size() - rest) ||
+        !HMAC_Final(ctx.get(), out, &len))
+        return false;
+    n = len;
+    return true;
 }
 
 std::string upper_without_dashes(std::string_view name) {
@@ -112,10 +99,15 @@ std::size_t priv_key_length(PrivProto p) {
 }
 
 const EVP_CIPHER* aes_cipher(PrivProto p) {
+    // Fetched once: EVP_aes_*() makes OpenSSL 3 look the implementation up again at every
+    // EVP_CipherInit_ex, which costs more than decrypting a trap.
+    static EVP_CIPHER* const aes128 = EVP_CIPHER_fetch(nullptr, "AES-128-CFB", nullptr);
+    static EVP_CIPHER* const aes192 = EVP_CIPHER_fetch(nullptr, "AES-192-CFB", nullptr);
+    static EVP_CIPHER* const aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-CFB", nullptr);
     switch (p) {
-        case PrivProto::aes128: return EVP_aes_128_cfb128();
-        case PrivProto::aes192: return EVP_aes_192_cfb128();
-        case PrivProto::aes256: return EVP_aes_256_cfb128();
+        case PrivProto::aes128: return aes128;
+        case PrivProto::aes192: return aes192;
+        case PrivProto::aes256: return aes256;
         default: return nullptr;
     }
 }
