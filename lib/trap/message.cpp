@@ -571,7 +571,8 @@ std::string enc_pdu(const Pdu& p) {
         c += enc_signed(tag_integer, p.error_index);
     }
     std::string list;
-    for (const auto& vb : p.varbinds) list += tlv(tag_sequence, enc_oid(vb.oid) + enc_value(vb.value));
+    for (const auto& vb : p.varbinds)
+        list += tlv(tag_sequence, enc_oid(vb.oid) + enc_value(vb.value));
     c += tlv(tag_sequence, list);
     return tlv(static_cast<std::uint8_t>(p.type), c);
 }

@@ -82,8 +82,8 @@ bool hmac(AuthProto p, std::string_view key, std::span<const std::uint8_t> messa
 
 std::string upper_without_dashes(std::string_view name) {
     std::string s;
-    for (char c : name)
-        if (c != '-' && c != '_') s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (unsigned char c : name)
+        if (c != '-' && c != '_') s += static_cast<char>(std::toupper(c));
     return s;
 }
 

@@ -235,8 +235,8 @@ TEST_CASE("DES and AES encrypt and decrypt", "[trap][usm]") {
     std::string plain = "a scoped PDU of some length, not a multiple of eight: 12345";
     for (auto p : {PrivProto::des, PrivProto::aes128, PrivProto::aes192, PrivProto::aes256}) {
         INFO(to_string(p));
-        auto key = localize_priv_key(AuthProto::sha1, p, password_to_key(AuthProto::sha1, "pw123456"),
-                                     unhex("8000000001020304"));
+        auto ku = password_to_key(AuthProto::sha1, "pw123456");
+        auto key = localize_priv_key(AuthProto::sha1, p, ku, unhex("8000000001020304"));
         std::string cipher, params, back;
         REQUIRE(encrypt(p, key, 7, 1234, 0x0102030405060708ULL, plain, cipher, params));
         CHECK(params.size() == 8);
