@@ -22,6 +22,7 @@
 // exactly one callback, whatever the agent answers (or does not).
 
 #include "core/credentials.hpp"
+#include "core/jsonl.hpp"
 #include "core/record.hpp"
 
 #include <chrono>
