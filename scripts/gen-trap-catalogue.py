@@ -90,7 +90,7 @@ SEVERITY_TABLE = {
 EXTRA_OBJECTS = {
     "SNMPv2-MIB": [("SNMPv2-MIB", n) for n in (
         "sysDescr", "sysObjectID", "sysUpTime", "sysContact", "sysName", "sysLocation",
-        "snmpTrapOID", "snmpTrapEnterprise", "snmpTraps")] + [
+        "snmpTrapOID", "snmpTrapEnterprise")] + [
         ("SNMP-COMMUNITY-MIB", "snmpTrapAddress"), ("SNMP-COMMUNITY-MIB", "snmpTrapCommunity")],
     "IF-MIB": [("IF-MIB", n) for n in (
         "ifIndex", "ifDescr", "ifType", "ifAdminStatus", "ifOperStatus", "ifName", "ifAlias")],
