@@ -42,6 +42,8 @@ class Catalogue {
 
     std::size_t trap_count() const { return traps_.size(); }
     std::size_t object_count() const { return objects_.size(); }
+    /// Every entry, by OID (for listing and checks).
+    const std::map<Oid, TrapInfo>& traps() const { return traps_; }
 
   private:
     std::map<Oid, TrapInfo> traps_;
@@ -53,7 +55,8 @@ class Catalogue {
 std::vector<std::string> default_catalogue_dirs(const std::vector<std::string>& extra);
 
 /// RFC 3584 section 3.1: the SNMPv2 snmpTrapOID of an SNMPv1 trap. generic 0..5 ->
-/// snmpTraps.(generic+1); 6 (enterpriseSpecific) -> enterprise.0.specific.
+/// snmpTraps.(generic+1); 6 (enterpriseSpecific) -> enterprise.0.specific. A generic
+/// value outside 0..6 has no mapping: the result is empty.
 Oid v1_trap_oid(const Oid& enterprise, std::int32_t generic, std::int32_t specific);
 
 }  // namespace dce::trap
