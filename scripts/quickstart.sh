@@ -7,6 +7,7 @@
 #     dce-discover 127.0.0.0/28 | dce-poll | dce-store ingest
 #     dce-store query readings --last
 #
+# then has net-snmp's snmptrap send one SNMPv3 trap to dce-trapd and shows its event,
 # then shows an upgrade file checked against its checksum. The lab keeps running so you
 # can try more (the commands are printed at the end); `scripts/lab.sh stop` stops it.
 set -euo pipefail
@@ -57,6 +58,26 @@ dce-store query readings --last --db "$db" --device "snmp://127.0.0.12:$port" --
 
 step "dce-store query readings --last --device snmp://127.0.0.13:$port --metric 'env.*'   (EMU: probes and door contact)"
 dce-store query readings --last --db "$db" --device "snmp://127.0.0.13:$port" --metric 'env.*' --format table | head -12
+
+# The lab's SNMPv3 user (SHA-256/AES-256) sends what a Smart-UPS sends when it goes on
+# battery; dce-trapd, on a free loopback port, accepts it with the same credentials file.
+step "dce-trapd: one SNMPv3 trap (APC upsOnBattery) from snmptrap, as an event, into the store"
+cred_value() { awk -v e="[$1]" -v k="$2" '$0 == e {on=1; next} /^\[/ {on=0} on && $1 == k {sub(/^[^=]*= */, ""); print; exit}' "$DCE_CREDENTIALS"; }
+tport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+events="$src/lab-run/trap-events.jsonl"
+dce-trapd --listen "127.0.0.1:$tport" --count 1 --stats-interval 0 --state-dir "$src/lab-run/trapd" \
+    >"$events" 2>"$src/lab-run/trapd.log" &
+trapd_pid=$!
+for _ in $(seq 50); do grep -q "listening on" "$src/lab-run/trapd.log" && break; sleep 0.1; done
+SNMP_PERSISTENT_DIR="$src/lab-run/net-snmp" snmptrap -v3 -e 0x80001f8880aabbccdd01 \
+    -u "$(cred_value lab-v3-sha256 user)" -l authPriv -a SHA-256 -A "$(cred_value lab-v3-sha256 auth_pass)" \
+    -x AES-256 -X "$(cred_value lab-v3-sha256 priv_pass)" "127.0.0.1:$tport" '' \
+    1.3.6.1.4.1.318.0.5 1.3.6.1.4.1.318.2.3.3.0 s "UPS: On battery power in response to an input power problem." \
+    2>/dev/null
+wait "$trapd_pid"
+jq -c 'select(.type=="event") | {source, name, severity, description, snmp: {version: .snmp.version, user: .snmp.user}, varbinds}' "$events"
+dce-store ingest --db "$db" <"$events"
+dce-store query events --db "$db" --format table
 
 step "dce-upgrade-verify: an upgrade file against its published SHA-256"
 demo=$(mktemp -d)

@@ -277,6 +277,8 @@ class Decoder {
     Clock::time_point next_deadline(Clock::time_point now) const;
     std::string summary(std::uint64_t kernel_drops) const;
     const Stats& stats() const { return stats_; }
+    /// Catalogue files and credential entries skipped with a warning, over all loads.
+    std::size_t skipped_input() const { return skipped_input_; }
 
   private:
     struct Source {
@@ -304,6 +306,7 @@ class Decoder {
     Security security_;
     trap::Catalogue catalogue_;
     Stats stats_;
+    std::size_t skipped_input_ = 0;
     std::string out_;
     trap::Message m_;  // reused: its vectors keep their capacity between packets
     std::string plain_;
@@ -360,6 +363,9 @@ bool Decoder::load(bool reload, std::string& error) {
     for (const auto& dir : trap::default_catalogue_dirs(o_.catalogue_dirs))
         cat.load_dir(dir, cat_errors);
     for (const auto& e : cat_errors) ctx_.log().warn("trap catalogue: {}", e);
+    // Like a skipped input line in every tool: the run goes on (traps keep arriving)
+    // and the exit status says something was skipped.
+    skipped_input_ += problems.size() + cat_errors.size();
     if (sec.community_count() == 0 && sec.user_count() == 0 && !o_.any_community)
         ctx_.log().warn("no community or snmpv3 entry in the credentials: every trap will be "
                         "rejected (add entries, or --any-community for v1/v2c)");
@@ -985,6 +991,11 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
         throw;
     }
     for (auto& l : listeners) close(l.fd);
+    if (status == exit_ok && decoder.skipped_input() > 0) {
+        ctx.log().warn("{} catalogue files or credential entries were skipped (see above)",
+                       decoder.skipped_input());
+        status = exit_runtime;
+    }
     return status;
 }
 

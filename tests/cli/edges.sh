@@ -22,6 +22,15 @@ head -c 2000000 /dev/zero | tr '\0' a >"$T/long.line"  # one line over the 1 MiB
 quiet=(--timeout 100ms --retries 0)
 silent_many="dce-discover ${quiet[*]} --rate 0 --no-progress -p $port --report-unreachable 127.0.4.0/22"
 zero_hex=$(printf '%064d' 0)
+# dce-trapd reads no stdin: its stream is its stats records, its input files the trap
+# catalogue and the credentials (a bad line there is refused at start, 2).
+tport=$(free_port)
+trapd="dce-trapd --listen 127.0.0.1:$tport --state-dir $T/trapd --any-community"
+mkdir -p "$T/bigcat" && ln -s /dev/zero "$T/bigcat/zero.json"
+# An oversized catalogue file is skipped with a reason and the run goes on; its exit
+# status (after the one trap --count waits for) says something was skipped: 3.
+trapd_big="(while :; do python3 $DCE_SOURCE_DIR/tests/lib/trap_burst.py 127.0.0.1 $tport x 1 >/dev/null; sleep 0.2; done & s=\$!; $trapd --catalogue-dir $T/bigcat --count 1 --stats-interval 0; st=\$?; kill \$s; exit \$st)"
+(umask 077; printf '[v2c]\nkind = community\ncommunity = x\nnot an ini line\n' >"$T/bad.cred")
 
 # tool | many records on stdout | waits on stdin | oversized input | bad line on stdin | its status
 table="
@@ -29,6 +38,7 @@ dce-discover|$silent_many|dce-discover ${quiet[*]} -|dce-discover @/dev/zero|dce
 dce-poll|dce-poll <$T/many.jsonl|dce-poll|dce-poll --profile mib2 @/dev/zero|dce-poll|3
 dce-cert|dce-cert inspect <$T/many.jsonl|dce-cert inspect|dce-cert inspect @/dev/zero|dce-cert inspect|3
 dce-store|dce-store export --db $T/edge.db|dce-store ingest --db $T/in.db|dce-store ingest --db $T/in.db $T/long.line|dce-store ingest --db $T/in.db|3
+dce-trapd|$trapd --stats-interval 1ms|$trapd|$trapd_big|$trapd --credentials $T/bad.cred|2
 dce-upgrade-verify|dce-upgrade-verify --check $T/missing.sums|dce-upgrade-verify --sha256 $zero_hex -|dce-upgrade-verify --check /dev/zero|dce-upgrade-verify --check $T/bad.sums|3
 "
 # A bad target line can't be skipped safely (half a scan is no scan): discover refuses
