@@ -23,6 +23,7 @@
 
 #include "core/credentials.hpp"
 #include "core/jsonl.hpp"
+#include "core/oid.hpp"
 #include "core/record.hpp"
 
 #include <chrono>
@@ -38,14 +39,11 @@ namespace dce::snmp {
 
 // ---- OIDs ---------------------------------------------------------------------------
 
-/// A numeric OID as arcs. Numeric only: the engine never loads MIB files.
-using Oid = std::vector<std::uint32_t>;
-
-/// Parses "1.3.6.1.2.1.1.1.0" (a leading "." is accepted); false when not numeric.
-bool parse_oid(std::string_view text, Oid& out);
-std::string oid_to_string(const Oid& oid);
-/// True when `oid` lies strictly or equally under `prefix` (whole arcs).
-bool oid_starts_with(const Oid& oid, const Oid& prefix);
+/// Numeric OIDs and their helpers live in core (shared with lib/trap).
+using dce::Oid;
+using dce::oid_starts_with;
+using dce::oid_to_string;
+using dce::parse_oid;
 
 // ---- values -------------------------------------------------------------------------
 

@@ -13,32 +13,6 @@ namespace dce::trap {
 
 namespace {
 
-// Local OID text helpers, so this file needs nothing from message.cpp.
-bool parse_numeric_oid(std::string_view text, Oid& out) {
-    out.clear();
-    if (!text.empty() && text.front() == '.') text.remove_prefix(1);
-    if (text.empty()) return false;
-    std::uint64_t arc = 0;
-    bool digits = false;
-    for (char c : text) {
-        if (c == '.') {
-            if (!digits) return false;
-            out.push_back(static_cast<std::uint32_t>(arc));
-            arc = 0;
-            digits = false;
-        } else if (c >= '0' && c <= '9') {
-            arc = arc * 10 + static_cast<std::uint64_t>(c - '0');
-            if (arc > 0xFFFFFFFFull) return false;
-            digits = true;
-        } else {
-            return false;
-        }
-    }
-    if (!digits) return false;
-    out.push_back(static_cast<std::uint32_t>(arc));
-    return true;
-}
-
 void append_arcs(std::string& s, const Oid& oid, std::size_t from) {
     for (std::size_t i = from; i < oid.size(); ++i) {
         s += '.';
@@ -62,7 +36,7 @@ bool read_trap(const json& j, const std::string& path, std::string_view origin,
         return false;
     }
     auto oid = j.find("oid");
-    if (oid == j.end() || !oid->is_string() || !parse_numeric_oid(oid->get_ref<const std::string&>(), t.oid)) {
+    if (oid == j.end() || !oid->is_string() || !parse_oid(oid->get_ref<const std::string&>(), t.oid)) {
         error = where(origin, path + ".oid") + "missing, or not a numeric OID in a string";
         return false;
     }
@@ -162,7 +136,7 @@ bool Catalogue::load_text(std::string_view text, std::string_view origin, std::s
         }
         for (const auto& [key, value] : os->items()) {
             Oid o;
-            if (!parse_numeric_oid(key, o)) {
+            if (!parse_oid(key, o)) {
                 error = where(origin, "$.objects") + "key \"" + key + "\" is not a numeric OID";
                 return false;
             }

@@ -9,6 +9,8 @@
 // Every decode function checks lengths against the bytes it was given and never reads
 // past them; nesting is limited; an error says what and at which byte offset.
 
+#include "core/oid.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,10 +20,10 @@
 
 namespace dce::trap {
 
-using Oid = std::vector<std::uint32_t>;
-std::string oid_to_string(const Oid& oid);
-bool parse_oid(std::string_view text, Oid& out);  ///< "1.3.6..." (leading "." accepted)
-bool oid_starts_with(const Oid& oid, const Oid& prefix);
+using dce::Oid;  // numeric OIDs and their helpers: core/oid.hpp
+using dce::oid_starts_with;
+using dce::oid_to_string;
+using dce::parse_oid;
 
 enum class ValueType : std::uint8_t {
     integer,

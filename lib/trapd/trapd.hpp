@@ -28,7 +28,7 @@ struct TrapdOptions {
     bool any_community = false;   ///< accept v1/v2c with any community
     bool report_rejected = false;
     std::size_t rcvbuf = 8u << 20;
-    std::size_t queue_bytes = 64u << 20;
+    std::size_t queue_bytes = 32u << 20;
     std::int64_t stats_interval_ms = 60'000;  ///< 0: only at exit
     std::int64_t report_interval_ms = 60'000;
     double rate_limit = 0;          ///< events per second per source; 0: none

@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
                                     "More trap catalogue files (*.json); repeatable, later win");
     add_size(*app, "--rcvbuf", o.rcvbuf, "Socket receive buffer (default 8M)");
     add_size(*app, "--queue", o.queue_bytes,
-             "Memory for datagrams waiting to be decoded (default 64M); when full, datagrams "
+             "Memory for datagrams waiting to be decoded (default 32M); when full, datagrams "
              "are dropped and counted");
     add_duration(*app, "--stats-interval", o.stats_interval_ms,
                  "Write a stats record this often (0: only at exit)");
