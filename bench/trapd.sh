@@ -59,6 +59,7 @@ trap_vbs=(1.3.6.1.4.1.318.0.5
     1.3.6.1.6.3.1.1.4.3.0 o 1.3.6.1.4.1.318)
 v2c_cmd=(snmptrap -v2c -c public)
 v3_cmd=(snmptrap -v3 -e "$ENGINE" -u benchuser -l authPriv -a SHA-256 -A benchauthpass -x AES-128 -X benchprivpass)
+v3sha1_cmd=(snmptrap -v3 -e "$ENGINE" -u benchsha1 -l authPriv -a SHA -A benchauthpass -x AES -X benchprivpass)
 # capture FILE snmptrap-args...: one datagram from snmptrap, as sent, into FILE.
 capture() {
     local file=$1 port
@@ -81,6 +82,8 @@ cat >"$T/snmptrapd.conf" <<EOF
 authCommunity log public
 createUser -e $ENGINE benchuser SHA-256 benchauthpass AES benchprivpass
 authUser log benchuser priv
+createUser -e $ENGINE benchsha1 SHA benchauthpass AES benchprivpass
+authUser log benchsha1 priv
 [snmp] serverRecvBuf $RCVBUF
 EOF
 (umask 077; cat >"$T/cred.ini" <<'EOF'
@@ -94,6 +97,13 @@ auth_protocol = SHA-256
 auth_pass = benchauthpass
 priv_protocol = AES-128
 priv_pass = benchprivpass
+[bench-v3-sha1]
+kind = snmpv3
+user = benchsha1
+auth_protocol = SHA
+auth_pass = benchauthpass
+priv_protocol = AES
+priv_pass = benchprivpass
 EOF
 )
 # One line per trap: snmptrapd's default print2 format, joined onto one line.
@@ -103,7 +113,7 @@ st_cmd() {  # st_cmd TAG PORT: the snmptrapd command line
     echo snmptrapd -f -C -c "$T/snmptrapd.conf" -X -n -p "$T/$1.pid" -Lf "$T/$1.out" -F "'$st_format'" "udp:127.0.0.1:$2" | sed "s|$T|\$T|g"
 }
 dce_cmd() {  # dce_cmd TAG PORT
-    echo "$trapd_bin" --listen "127.0.0.1:$2" --credentials "$T/cred.ini" --stats-interval 1s --rcvbuf "$RCVBUF" | sed "s|$T|\$T|g"
+    echo "$trapd_bin" --listen "127.0.0.1:$2" --credentials "$T/cred.ini" --stats-interval 1s --rcvbuf "$RCVBUF" --state-dir "$T/state" | sed "s|$T|\$T|g"
 }
 
 # start_receiver NAME TAG PORT: starts it on core 1 under /usr/bin/time; sets rpid (the
@@ -119,7 +129,7 @@ start_receiver() {
     else
         /usr/bin/time -f 'DCE_TIME %U %S %M' -o "$T/$tag.time" taskset -c 1 "$trapd_bin" \
             --listen "127.0.0.1:$port" --credentials "$T/cred.ini" --stats-interval 1s --rcvbuf "$RCVBUF" \
-            >"$T/$tag.out" 2>"$T/$tag.err" &
+            --state-dir "$T/state-$tag" >"$T/$tag.out" 2>"$T/$tag.err" &
     fi
     tpid=$!
     pids+=("$tpid")
@@ -153,6 +163,7 @@ scenario() {
     port=$(free_port)
     R[$sc.$name.load]=$(cut -d' ' -f1 /proc/loadavg)
     [ "$kind" = v3 ] && capture "$T/v3.bin" "${v3_cmd[@]}"
+    [ "$kind" = v3sha1 ] && capture "$T/v3sha1.bin" "${v3sha1_cmd[@]}"
     start_receiver "$name" "$tag" "$port"
     R[$sc.$name.rcvbuf]=$(ss -uamn "sport = :$port" | grep -oE 'rb[0-9]+' | head -1 | tr -d rb)
     if [ "$name" = snmptrapd ]; then marker=' TRAP2, SNMP v'; else marker='"type":"event"'; w=(--stats); fi
@@ -192,10 +203,12 @@ if sys.argv[3] == "dce-trapd":
             if b'"type":"stats"' in line:
                 last = line
     s = json.loads(last) if last else {}
-    for k in ("received", "decoded", "delivered", "malformed", "dropped_queue", "dropped_kernel"):
+    for k in ("received", "decoded", "delivered", "malformed", "dropped_queue", "dropped_kernel",
+              "rate_limited", "deduplicated", "final"):
         print("st_" + k, s.get(k, ""))
     rej = s.get("rejected", {})
     print("st_rejected", sum(rej.values()) if isinstance(rej, dict) else rej)
+    rej = {k: v for k, v in rej.items() if v} if isinstance(rej, dict) else rej
     print("st_rejected_causes", json.dumps(rej, separators=(",", ":")) if rej else "")
 PY
     while read -r k v; do R[$sc.$name.$k]=$v; done <"$T/$tag.kv"
@@ -211,6 +224,7 @@ for r in $RECEIVERS; do
     scenario burst "$r" v2c "$BURST" 0
     scenario v3paced "$r" v3 $((V3_RATE * PACED_S)) "$V3_RATE"
     scenario v3burst "$r" v3 "$V3_BURST" 0
+    scenario v3sha1burst "$r" v3sha1 "$V3_BURST" 0
     # Capacity: the rate it kept up while saturated by the burst; flood at twice that.
     cap=${R[burst.$r.rate]:-0}
     [ "${cap:-0}" -gt 0 ] 2>/dev/null || cap=50000
@@ -239,7 +253,8 @@ accounted_row() {  # dce-trapd's own count: delivered + counted drops vs sent
     for r in "${recv[@]}"; do
         if [ "$r" = snmptrapd ]; then line+=" none (it counts no loss) |"; continue; fi
         s=${R[$1.$r.sent]:-0} d=${R[$1.$r.delivered]:-0}
-        c=$((${R[$1.$r.st_dropped_queue]:-0} + ${R[$1.$r.st_dropped_kernel]:-0} + ${R[$1.$r.st_rejected]:-0} + ${R[$1.$r.st_malformed]:-0}))
+        c=0
+        for k in dropped_queue dropped_kernel rejected malformed rate_limited deduplicated; do c=$((c + ${R[$1.$r.st_$k]:-0})); done
         line+=" $c (queue ${R[$1.$r.st_dropped_queue]:-?}, kernel ${R[$1.$r.st_dropped_kernel]:-?}); $d + $c = $((d + c)) $([ $((d + c)) -eq "$s" ] && echo '**= sent**' || echo "**≠ sent ($s)**") |"
     done
     echo "$line"
@@ -269,7 +284,7 @@ mkdir -p "$(dirname "$out_md")"
 
 Pre-encoded SNMP traps replayed over loopback to each receiver in the same run: an
 SNMPv2c trap like an APC upsOnBattery (4 varbinds, $(stat -c %s "$T/v2c.bin") bytes) and the same trap as
-SNMPv3 authPriv, SHA-256 + AES-128 ($(stat -c %s "$T/v3.bin" 2>/dev/null || echo '?') bytes), each encoded once by net-snmp's
+SNMPv3 authPriv, SHA-256 + AES-128 ($(stat -c %s "$T/v3.bin" 2>/dev/null || echo '?') bytes) and SHA-1 + AES-128, each encoded once by net-snmp's
 \`snmptrap\` and sent again and again by \`bench/trapsend.cpp\` (sendmmsg, batches of 64,
 paced by a token bucket or unpaced). Receiver pinned to core 1, sender to core 0; each
 receiver started fresh for every scenario. Run: \`bench/trapd.sh $build\` on $(date -u +%Y-%m-%d).
@@ -284,11 +299,12 @@ Receivers and their exact commands:
   print2 format on one line); delivered = lines in that file.
 - dce-trapd: \`$(dce_cmd TAG PORT) > events.jsonl\` with the credentials file
   \`[bench-v2c] kind=community community=public\`, \`[bench-v3] kind=snmpv3 user=benchuser
-  auth_protocol=SHA-256 auth_pass=… priv_protocol=AES-128 priv_pass=…\`; delivered = \`"type":"event"\` lines,
+  auth_protocol=SHA-256 auth_pass=… priv_protocol=AES-128 priv_pass=…\` (and \`[bench-v3-sha1]\`
+  the same with \`user=benchsha1 auth_protocol=SHA priv_protocol=AES\`); delivered = \`"type":"event"\` lines,
   counted drops from its final \`"type":"stats"\` record (written on SIGTERM).
 - sender: \`trapsend --packet FILE --target 127.0.0.1:PORT --count N --rate R\` (R 0 = unpaced),
   both under \`taskset\`; the packets from \`$(echo "${v2c_cmd[*]}") 127.0.0.1:PORT 123456 ${trap_vbs[0]} ${trap_vbs[1]} s '…' ${trap_vbs[4]} o ${trap_vbs[6]}\` and
-  \`$(echo "${v3_cmd[*]}" | sed 's/-A benchauthpass/-A …/; s/-X benchprivpass/-X …/') 127.0.0.1:PORT …\` (same varbinds).
+  \`$(echo "${v3_cmd[*]}" | sed 's/-A benchauthpass/-A …/; s/-X benchprivpass/-X …/') 127.0.0.1:PORT …\` (same varbinds; and \`-u benchsha1 -a SHA -x AES\`).
 
 Receive buffer: both ask for $RCVBUF bytes (snmptrapd by \`serverRecvBuf\`, dce-trapd by
 \`--rcvbuf\`). SO_RCVBUF is capped at net.core.rmem_max unless the process uses
@@ -325,6 +341,12 @@ $(common_rows v3paced)
 $(header)
 $(common_rows v3burst)
 $(row "**processing rate, traps/s**" v3burst rate)
+
+### v3 authPriv with SHA-1 + AES-128 (the common deployed pair), unpaced burst of $V3_BURST
+
+$(header)
+$(common_rows v3sha1burst)
+$(row "**processing rate, traps/s**" v3sha1burst rate)
 
 ### Flood at twice capacity for $FLOOD_S s (peak RSS must stay bounded)
 
