@@ -245,6 +245,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the report -----------------------------------------------------------------------------
 recv=($RECEIVERS)
+ran() { [[ " ${recv[*]} " == *" $1 "* ]]; }
 row() {  # row LABEL SCENARIO KEY [SUFFIX]: one table row, a cell per receiver
     local line="| $1 |" r v
     for r in "${recv[@]}"; do v=${R[$2.$r.$3]:-}; line+=" ${v:-—}${v:+${4:-}} |"; done
@@ -269,6 +270,24 @@ accounted_row() {  # dce-trapd's own count: delivered + counted drops vs sent
     done
     echo "$line"
 }
+describe_receivers() {  # the receivers' lines of the report, for those that ran
+    if ran snmptrapd; then
+        echo "- snmptrapd $st_ver: \`$(st_cmd TAG PORT)\` with \`MIBS=\"\"\`, \`SNMP_PERSISTENT_DIR\` a fresh"
+        echo "  directory, and this snmptrapd.conf: \`$(paste -sd';' "$T/snmptrapd.conf" | sed 's/;/; /g')\`."
+        echo "  One output line per trap (its default print2 format on one line); delivered = lines in that file."
+    else
+        echo "- snmptrapd: not run this time (RECEIVERS=$RECEIVERS)."
+    fi
+    if ran dce-trapd; then
+        echo "- dce-trapd: \`$(dce_cmd TAG PORT) > events.jsonl\` with the credentials file"
+        echo "  \`[bench-v2c] kind=community community=public\`, \`[bench-v3] kind=snmpv3 user=benchuser"
+        echo "  auth_protocol=SHA-256 auth_pass=… priv_protocol=AES-128 priv_pass=…\` (and \`[bench-v3-sha1]\`"
+        echo "  the same with \`user=benchsha1 auth_protocol=SHA priv_protocol=AES\`); delivered = \`\"type\":\"event\"\` lines,"
+        echo "  counted drops from its final \`\"type\":\"stats\"\` record (written on SIGTERM)."
+    else
+        echo "- dce-trapd: not run this time (RECEIVERS=$RECEIVERS): build it and run \`bench/trapd.sh\`."
+    fi
+}
 header() {
     local line="| |" sep="|---|" r
     for r in "${recv[@]}"; do line+=" $r |"; sep+="---|"; done
@@ -280,7 +299,7 @@ common_rows() {  # common_rows SCENARIO
     row "delivered" "$1" delivered
     loss_row "$1"
     row "kernel drops on its socket (/proc/net/udp)" "$1" kernel_drops
-    [[ " ${recv[*]} " == *" dce-trapd "* ]] && accounted_row "$1"
+    ran dce-trapd && accounted_row "$1"
     row "CPU s (user+sys)" "$1" cpu
     row "delivered per CPU second" "$1" per_cpu
     row "peak RSS" "$1" rss_mb " MB"
@@ -305,15 +324,7 @@ one to compare).
 
 Receivers and their exact commands:
 
-- snmptrapd $st_ver: \`$(st_cmd TAG PORT)\` with \`MIBS=""\`, \`SNMP_PERSISTENT_DIR\` a fresh
-  directory, and this snmptrapd.conf:
-  \`$(paste -sd';' "$T/snmptrapd.conf" | sed 's/;/` `/g')\`. One output line per trap (its default
-  print2 format on one line); delivered = lines in that file.
-- dce-trapd: \`$(dce_cmd TAG PORT) > events.jsonl\` with the credentials file
-  \`[bench-v2c] kind=community community=public\`, \`[bench-v3] kind=snmpv3 user=benchuser
-  auth_protocol=SHA-256 auth_pass=… priv_protocol=AES-128 priv_pass=…\` (and \`[bench-v3-sha1]\`
-  the same with \`user=benchsha1 auth_protocol=SHA priv_protocol=AES\`); delivered = \`"type":"event"\` lines,
-  counted drops from its final \`"type":"stats"\` record (written on SIGTERM).
+$(describe_receivers)
 - sender: \`trapsend --packet FILE --target 127.0.0.1:PORT --count N --rate R\` (R 0 = unpaced),
   both under \`taskset\`; the packets from \`$(echo "${v2c_cmd[*]}") 127.0.0.1:PORT 123456 ${trap_vbs[0]} ${trap_vbs[1]} s '…' ${trap_vbs[4]} o ${trap_vbs[6]}\` and
   \`$(echo "${v3_cmd[*]}" | sed 's/-A benchauthpass/-A …/; s/-X benchprivpass/-X …/') 127.0.0.1:PORT …\` (same varbinds; and \`-u benchsha1 -a SHA -x AES\`).
