@@ -4,6 +4,8 @@
 #   bench/run.sh store cert      # only these; the others keep their last results
 # Each bench/<name>.sh measures dce-tools against its peer tool in the same run and
 # writes bench/results/<name>.md. Needs a release build in build/ (scripts/build.sh).
+# bench/results/by-hand.md holds the sections measured by hand (no script makes them);
+# it is appended as it is, after the scripts' sections.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
@@ -20,7 +22,7 @@ done
     echo "Measured by the scripts in bench/, each against its peer tool in the same run on the"
     echo "same machine. Regenerate with \`bench/run.sh\` (or \`bench/run.sh NAME\`); each section"
     echo "names the exact command that produced it. Tests never assert on timings."
-    for f in upgrade_verify discover poll store cert trapd; do
+    for f in upgrade_verify discover poll store cert trapd by-hand; do
         [ -f "bench/results/$f.md" ] || continue
         echo
         cat "bench/results/$f.md"
