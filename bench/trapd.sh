@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/trapd.sh [BUILD_DIR]: dce-trapd against net-snmp's snmptrapd (Debian's 5.9.3)
+# bench/trapd.sh [BUILD_DIR] (or BUILD_DIR=... bench/run.sh trapd): dce-trapd against net-snmp's snmptrapd (Debian's 5.9.3)
 # receiving the same pre-encoded traps in the same run. Writes bench/results/trapd.md.
 #   RECEIVERS="snmptrapd dce-trapd" (default both; RECEIVERS=snmptrapd runs the peer alone)
 #
@@ -21,7 +21,7 @@
 # sent. Loopback only; every process started here is stopped on exit.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
+build=${1:-${BUILD_DIR:-$src/build}}
 trapd_bin=$build/tools/dce-trapd
 RECEIVERS=${RECEIVERS:-snmptrapd dce-trapd}
 PACED_S=${PACED_S:-10}        # seconds of each paced v2c run
@@ -279,7 +279,8 @@ describe_receivers() {  # the receivers' lines of the report, for those that ran
         echo "- snmptrapd: not run this time (RECEIVERS=$RECEIVERS)."
     fi
     if ran dce-trapd; then
-        echo "- dce-trapd: \`$(dce_cmd TAG PORT) > events.jsonl\` with the credentials file"
+        echo "- $("$trapd_bin" --version 2>&1 | head -1) (binary of $(date -u -r "$trapd_bin" +%Y-%m-%dT%H:%MZ)):"
+        echo "  \`$(dce_cmd TAG PORT) > events.jsonl\` with the credentials file"
         echo "  \`[bench-v2c] kind=community community=public\`, \`[bench-v3] kind=snmpv3 user=benchuser"
         echo "  auth_protocol=SHA-256 auth_pass=… priv_protocol=AES-128 priv_pass=…\` (and \`[bench-v3-sha1]\`"
         echo "  the same with \`user=benchsha1 auth_protocol=SHA priv_protocol=AES\`); delivered = \`\"type\":\"event\"\` lines,"
@@ -287,6 +288,21 @@ describe_receivers() {  # the receivers' lines of the report, for those that ran
     else
         echo "- dce-trapd: not run this time (RECEIVERS=$RECEIVERS): build it and run \`bench/trapd.sh\`."
     fi
+}
+targets() {  # the issue's targets for dce-trapd, each with the figure that answers it
+    local d=dce-trapd yes no
+    yes() { [ "$1" = 1 ] && echo "**met**" || echo "**not met**"; }
+    echo "Targets (dce-trapd), from the tables below:"
+    echo
+    echo "| target | figure | |"
+    echo "|---|---|---|"
+    echo "| ≥ 100,000 v2c traps/s decoded to JSON on one core | ${R[burst.$d.rate]:-?}/s in the burst, ${R[flood.$d.rate]:-?}/s under the flood; ${R[burst.$d.per_cpu]:-?} per CPU second | $(yes "$("$py" -c "print(int(min(${R[burst.$d.rate]:-0}, ${R[flood.$d.rate]:-0}) >= 100000))")") |"
+    echo "| zero loss at 50,000/s paced | $((${R[paced50.$d.sent]:-0} - ${R[paced50.$d.delivered]:-0})) of ${R[paced50.$d.sent]:-?} lost (at 100,000/s: $((${R[paced100.$d.sent]:-0} - ${R[paced100.$d.delivered]:-0}))) | $(yes $((${R[paced50.$d.sent]:-1} == ${R[paced50.$d.delivered]:-0}))) |"
+    local c=0 k
+    for k in dropped_queue dropped_kernel rejected malformed rate_limited deduplicated; do c=$((c + ${R[burst.$d.st_$k]:-0})); done
+    echo "| burst of $BURST: delivered + counted = sent | ${R[burst.$d.delivered]:-?} + $c = $((${R[burst.$d.delivered]:-0} + c)) of ${R[burst.$d.sent]:-?} | $(yes $((${R[burst.$d.delivered]:-0} + c == ${R[burst.$d.sent]:-0}))) |"
+    echo "| v3 authPriv rate (report) | SHA-256/AES-128 ${R[v3burst.$d.rate]:-?}/s, SHA-1/AES-128 ${R[v3sha1burst.$d.rate]:-?}/s (bursts of $V3_BURST); lossless at $V3_RATE/s paced: $([ "${R[v3paced.$d.sent]:-1}" = "${R[v3paced.$d.delivered]:-0}" ] && echo yes || echo no) | |"
+    echo "| peak RSS under a flood at twice capacity stays bounded (report) | ${R[flood.$d.rss_mb]:-?} MB after $FLOOD_S s at ${R[flood.$d.send_rate]:-?}/s (VmRSS samples ${R[flood.$d.rss_series]:-?} MB); ${R[paced50.$d.rss_mb]:-?} MB at 50,000/s | |"
 }
 header() {
     local line="| |" sep="|---|" r
@@ -333,6 +349,8 @@ Receive buffer: both ask for $RCVBUF bytes (snmptrapd by \`serverRecvBuf\`, dce-
 \`--rcvbuf\`). SO_RCVBUF is capped at net.core.rmem_max unless the process uses
 SO_RCVBUFFORCE as root; the kernel doubles what it grants. In effect (ss's \`rb\`, bytes):
 $(for r in "${recv[@]}"; do echo "$r ${R[burst.$r.rcvbuf]:-?}"; done | paste -sd';' | sed 's/;/, /g').
+
+$(ran dce-trapd && targets)
 
 ### v2c paced at 50,000/s for $PACED_S s (target: zero loss)
 
