@@ -26,6 +26,7 @@ trapd_bin=$build/tools/dce-trapd
 RECEIVERS=${RECEIVERS:-snmptrapd dce-trapd}
 PACED_S=${PACED_S:-10}        # seconds of each paced v2c run
 BURST=${BURST:-1000000}       # v2c traps in the unpaced burst
+BURST_RUNS=${BURST_RUNS:-3}   # how many times the burst is run (the table shows the first)
 V3_RATE=${V3_RATE:-20000}     # v3 authPriv paced rate, for PACED_S seconds
 V3_BURST=${V3_BURST:-200000}  # v3 authPriv traps in the unpaced burst
 FLOOD_S=${FLOOD_S:-20}        # seconds of the flood at twice the measured capacity
@@ -231,12 +232,19 @@ for r in $RECEIVERS; do
     scenario paced50 "$r" v2c $((50000 * PACED_S)) 50000
     scenario paced100 "$r" v2c $((100000 * PACED_S)) 100000
     scenario burst "$r" v2c "$BURST" 0
+    runs=("${R[burst.$r.rate]:-0}")
+    for i in $(seq 2 "$BURST_RUNS"); do
+        scenario "burst$i" "$r" v2c "$BURST" 0
+        runs+=("${R[burst$i.$r.rate]:-0}")
+    done
+    R[burst.$r.rates]=$(IFS=/; echo "${runs[*]}")
+    R[burst.$r.median]=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
     scenario v3paced "$r" v3 $((V3_RATE * PACED_S)) "$V3_RATE"
     scenario v3burst "$r" v3 "$V3_BURST" 0
     scenario v3sha1burst "$r" v3sha1 "$V3_BURST" 0
     # Capacity: the best rate it kept up while saturated (the burst, or 100,000/s paced
     # when that was more than it could take); flood at twice that.
-    cap=$(printf '%s\n' "${R[burst.$r.rate]:-0}" "${R[paced100.$r.rate]:-0}" | sort -n | tail -1)
+    cap=$(printf '%s\n' "${R[burst.$r.median]:-0}" "${R[paced100.$r.rate]:-0}" | sort -n | tail -1)
     [ "${cap:-0}" -gt 0 ] 2>/dev/null || cap=50000
     R[flood.$r.target]=$((cap * 2 / 1000 * 1000))
     scenario flood "$r" v2c $((${R[flood.$r.target]} * FLOOD_S)) "${R[flood.$r.target]}"
@@ -296,7 +304,7 @@ targets() {  # the issue's targets for dce-trapd, each with the figure that answ
     echo
     echo "| target | figure | |"
     echo "|---|---|---|"
-    echo "| ≥ 100,000 v2c traps/s decoded to JSON on one core | ${R[burst.$d.rate]:-?}/s in the burst, ${R[flood.$d.rate]:-?}/s under the flood; ${R[burst.$d.per_cpu]:-?} per CPU second | $(yes "$("$py" -c "print(int(min(${R[burst.$d.rate]:-0}, ${R[flood.$d.rate]:-0}) >= 100000))")") |"
+    echo "| ≥ 100,000 v2c traps/s decoded to JSON on one core | ${R[burst.$d.median]:-?}/s in the burst (median of $BURST_RUNS: ${R[burst.$d.rates]:-?}), ${R[flood.$d.rate]:-?}/s under the flood; ${R[burst.$d.per_cpu]:-?} per CPU second in the first burst | $(yes "$("$py" -c "print(int(min(${R[burst.$d.median]:-0}, ${R[flood.$d.rate]:-0}) >= 100000))")") |"
     echo "| zero loss at 50,000/s paced | $((${R[paced50.$d.sent]:-0} - ${R[paced50.$d.delivered]:-0})) of ${R[paced50.$d.sent]:-?} lost (at 100,000/s: $((${R[paced100.$d.sent]:-0} - ${R[paced100.$d.delivered]:-0}))) | $(yes $((${R[paced50.$d.sent]:-1} == ${R[paced50.$d.delivered]:-0}))) |"
     local c=0 k
     for k in dropped_queue dropped_kernel rejected malformed rate_limited deduplicated; do c=$((c + ${R[burst.$d.st_$k]:-0})); done
@@ -371,6 +379,7 @@ figure that other load on the machine does not skew).
 $(header)
 $(common_rows burst)
 $(row "**processing rate, traps/s**" burst rate)
+$(row "processing rate in each of $BURST_RUNS bursts, traps/s" burst rates)
 
 ### v3 authPriv (SHA-256 + AES-128) paced at $V3_RATE/s for $PACED_S s
 
@@ -391,8 +400,8 @@ $(row "**processing rate, traps/s**" v3sha1burst rate)
 
 ### Flood at twice capacity for $FLOOD_S s (peak RSS must stay bounded)
 
-Twice the rate the receiver kept up when saturated (the higher of its processing rate in
-the v2c burst and in the 100,000/s run), sent for $FLOOD_S s.
+Twice the rate the receiver kept up when saturated (the higher of its median processing
+rate in the v2c bursts and its rate in the 100,000/s run), sent for $FLOOD_S s.
 
 $(header)
 $(row "flood rate asked, /s" flood target)
