@@ -17,10 +17,8 @@ N=${N:-1000}
 N_BIG=${N_BIG:-10000}
 EXPORTER_PARALLEL=${EXPORTER_PARALLEL:-32}
 out_md=${POLL_OUT:-$src/bench/results/poll.md}
-# time_fields FILE: "USER SYS MAXRSS" from `/usr/bin/time -f 'DCE_TIME %U %S %M' -o FILE`.
-# GNU time writes "Command exited with non-zero status N" (or "terminated by signal")
-# before the format when the command fails, so read the tagged line, not the first one.
-time_fields() { awk '$1 == "DCE_TIME" {print $2, $3, $4; found = 1} END {if (!found) print "0 0 0"}' "$1"; }
+T=
+. "$src/bench/lib.sh"
 [ "${1:-}" = "--time-fields" ] && { time_fields "$2"; exit 0; }  # for tests/cli/bench_parse.sh
 for c in snmpd prometheus-snmp-exporter curl python3; do
     command -v "$c" >/dev/null || { echo "bench/poll.sh: $c is not installed" >&2; exit 1; }
@@ -28,17 +26,6 @@ done
 [ -x "$poll_bin" ] || { echo "bench/poll.sh: build dce-poll first ($poll_bin)" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/dce-bench-poll.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-free_port() {
-    python3 -c 'import socket
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); t=socket.socket(); t.bind(("127.0.0.1",s.getsockname()[1])); print(s.getsockname()[1])'
-}
 
 # ---- the agent ------------------------------------------------------------------------
 port=$(free_port)
