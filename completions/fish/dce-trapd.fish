@@ -11,7 +11,7 @@ complete -c dce-trapd -l engine-id -d 'This receiver\'s SNMPv3 engine ID (hex) f
 complete -c dce-trapd -l state-dir -d 'Where the engine ID and boots are kept (default: $STATE_DIRECTORY, else ~/.local/state/dce)' -r -F
 complete -c dce-trapd -l catalogue-dir -d 'More trap catalogue files (*.json); repeatable, later win (repeatable: give it once per value)' -x
 complete -c dce-trapd -l rcvbuf -d 'Socket receive buffer (default 8M)' -x
-complete -c dce-trapd -l queue -d 'Memory for datagrams waiting to be decoded (default 64M); when full, datagrams are dropped and counted' -x
+complete -c dce-trapd -l queue -d 'Memory for datagrams waiting to be decoded (default 32M); when full, datagrams are dropped and counted' -x
 complete -c dce-trapd -l stats-interval -d 'Write a stats record this often (0: only at exit) (default 1m)' -x
 complete -c dce-trapd -l report-rejected -d 'Write a warn event per source and cause of rejection (rate-limited by --report-interval)'
 complete -c dce-trapd -l report-interval -d 'At most one rejection event per source and cause this often (default 1m)' -x

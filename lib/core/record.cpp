@@ -98,7 +98,9 @@ constexpr FieldSpec event_fields[] = {
     {"name", F::string, false, "Event name from the trap catalogue, e.g. upsOnBattery."},
     {"mib", F::string, false, "MIB module that defines it."},
     {"severity", F::string, false,
-     "Severity from the catalogue (unknown when unresolved).", "info|warn|critical|unknown"},
+     "Severity from the trap catalogue: info, warn, critical, or unknown when unresolved "
+     "(low, medium and high stay valid: the contract never removes a value).",
+     "info|warn|critical|unknown|low|medium|high"},
     {"description", F::string, false, "What happened, from the MIB's summary and the varbinds."},
     {"uptime", F::number, false, "Sender's uptime in seconds (sysUpTime.0 or v1 time-stamp)."},
     {"device", F::string, false, "The device's id, when known."},

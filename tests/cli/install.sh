@@ -16,6 +16,9 @@ check_status "record schemas installed" 0 test -f "$prefix/share/dce-tools/schem
 if [ -d "$DCE_SOURCE_DIR/profiles" ] && ls "$DCE_SOURCE_DIR"/profiles/*.json > /dev/null 2>&1; then
     check_status "device profiles installed" 0 test -n "$(ls "$prefix/share/dce-tools/profiles/"*.json 2>/dev/null)"
 fi
+check_status "trap catalogue installed" 0 test -f "$prefix/share/dce-tools/traps/PowerNet-MIB.json"
+check_status "dce-trapd systemd units installed" 0 test -f "$prefix/lib/systemd/system/dce-trapd.socket" -a \
+    -f "$prefix/lib/systemd/system/dce-trapd.service"
 # The man page renders without warnings.
 for page in "$prefix"/share/man/man1/dce-*.1; do
     warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
