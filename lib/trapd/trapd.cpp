@@ -675,11 +675,6 @@ void Decoder::process_v3(const PacketMeta& meta, const Source& src,
         reject(Reject::not_a_notification, src, m);
         return;
     }
-    if (!authoritative && !m.context_engine_id.empty() && m.context_engine_id != m.usm.engine_id &&
-        !security_.engine_allowed(m.context_engine_id)) {
-        reject(Reject::engine_id_not_allowed, src, m);
-        return;
-    }
     if (authoritative && !security_.engine_allowed(m.context_engine_id)) {
         // An inform names its sender in contextEngineID (its own snmpEngineID).
         reject(Reject::engine_id_not_allowed, src, m);

@@ -92,6 +92,21 @@ kill -TERM "$rl"; wait "$rl"
 jq_eq "rate limit: one event, three counted" "$T/rate.jsonl" \
     '[([.[] | select(.type=="event")] | length), ([.[] | select(.type=="stats")] | .[0].rate_limited)] | map(tostring) | join(" ")' "1 3"
 
+# --- --allow-engine-id: the user is known, but only this engine may use it.
+pa=$(free_port)
+bg_start dce-trapd --listen "127.0.0.1:$pa" --credentials "$cred" --state-dir "$T/state" \
+    --stats-interval 0 --allow-engine-id 0x80001f8880ee01 >"$T/allow.jsonl" 2>"$T/allow.err"
+al=${_dce_pids[-1]}
+wait_log "$T/allow.err" "listening on"
+for e in 0x80001f8880ee01 0x80001f8880ee02; do
+    snmptrap -v3 -e $e -u erin -l authPriv -a SHA-512 -A erin-auth-pass -x AES-192 \
+        -X erin-priv-pass "127.0.0.1:$pa" '' 1.3.6.1.6.3.1.1.5.2
+done
+kill -TERM "$al"; wait "$al"
+jq_eq "allow-list: the listed engine delivered, the other counted" "$T/allow.jsonl" \
+    '[([.[] | select(.type=="event") | .snmp.engine_id] | join(",")), ([.[] | select(.type=="stats")] | .[0].rejected.engine_id_not_allowed)] | map(tostring) | join(" ")' \
+    "80001f8880ee01 1"
+
 # --- loss accounting: a burst into a 4 KiB queue and a 64 KiB socket buffer while the
 # reader of stdout is stopped. Some datagrams are dropped; every one is counted.
 pb=$(free_port)
