@@ -38,6 +38,7 @@ complete -c dce-store -n '__fish_seen_subcommand_from query' -l last -d 'Reading
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l every -d 'Readings: min/max/avg/last per bucket of this length' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l status -d 'Findings with this status (repeatable: give it once per value)' -x -a 'pass fail warn error skip'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l severity -d 'Events or findings with this severity (events: info, warn, critical, unknown) (repeatable: give it once per value)' -x -a 'info low medium high critical warn unknown'
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l changed -d 'Findings: what changed between the last two audit runs (new_fail, fixed, new, gone, changed)'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l check -d 'Findings of this check id, * as a wildcard (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l type -d 'others: records of this type (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l limit -d 'At most this many records' -x

@@ -182,6 +182,13 @@ constexpr FieldSpec finding_fields[] = {
     {"message", F::string, true, "One plain sentence saying what was found."},
     {"evidence", F::object, false, "Values the verdict rests on."},
     {"reference", F::string, false, "Handbook or standard the check comes from."},
+    {"run", F::string, false,
+     "Run id (dce-audit): dce-store query findings --changed compares the last two runs."},
+    {"change", F::string, false,
+     "dce-store query findings --changed: what changed since the previous run.",
+     "new_fail|fixed|new|gone|changed"},
+    {"previous_status", F::string, false,
+     "dce-store query findings --changed: the status in the previous run."},
 };
 
 constexpr FieldSpec error_fields[] = {

@@ -529,6 +529,68 @@ int run_ingest(ToolContext& ctx, const StoreOptions& o) {
     return status;
 }
 
+// `query findings --changed`: the findings of the newest audit run (records carrying a
+// `run` id, as dce-audit writes) against the run before it, per (tool, check, target).
+// Each difference is the newer record (or, for a finding that is gone, the older one)
+// with `change`: new_fail (fails now, did not before), fixed (failed before, not now),
+// new, gone, or changed (any other status change), and `previous_status`.
+template <class Out>
+bool changed_findings(Db& db, Query q, Out& out, std::string& error) {
+    q.limit = 0;
+    std::map<std::string, std::int64_t> run_ts;  // run id -> its newest record's ts
+    std::map<std::string, std::map<std::tuple<std::string, std::string, std::string>, Json>> runs;
+    bool ok = run_query(
+        db, q,
+        [&](const Json& r) {
+            auto run = r.find("run");
+            if (run == r.end() || !run->is_string()) return true;
+            const std::string id = run->get<std::string>();
+            auto ts = parse_timestamp(r.value("ts", ""));
+            std::int64_t ms = ts ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       ts->time_since_epoch())
+                                       .count()
+                                 : 0;
+            run_ts[id] = std::max(run_ts[id], ms);
+            runs[id][{r.value("tool", ""), r.value("check", ""), r.value("target", "")}] = r;
+            return !dce::interrupted();
+        },
+        error);
+    if (!ok) return false;
+    std::vector<std::pair<std::int64_t, std::string>> order;
+    for (const auto& [id, ts] : run_ts) order.emplace_back(ts, id);
+    std::sort(order.begin(), order.end());
+    if (order.empty()) {
+        spdlog::info("no findings with a run id (dce-audit writes them)");
+        return true;
+    }
+    const auto& latest = runs[order.back().second];
+    static const std::map<std::tuple<std::string, std::string, std::string>, Json> none;
+    const auto& previous = order.size() > 1 ? runs[order[order.size() - 2].second] : none;
+    spdlog::info("run {} against {}", order.back().second,
+                 order.size() > 1 ? order[order.size() - 2].second : std::string("nothing"));
+    for (const auto& [key, rec] : latest) {
+        const std::string now = rec.value("status", "");
+        auto it = previous.find(key);
+        const std::string before = it == previous.end() ? "" : it->second.value("status", "");
+        if (now == before) continue;
+        Json r = rec;
+        r["change"] = now == "fail"      ? "new_fail"
+                      : before == "fail" ? "fixed"
+                      : before.empty()   ? "new"
+                                         : "changed";
+        if (!before.empty()) r["previous_status"] = before;
+        out.add(r);
+    }
+    for (const auto& [key, rec] : previous) {
+        if (latest.count(key)) continue;
+        Json r = rec;
+        r["change"] = "gone";
+        r["previous_status"] = rec.value("status", "");
+        out.add(r);
+    }
+    return true;
+}
+
 int run_query(ToolContext& ctx, const StoreOptions& o) {
     Query q;
     auto kind = kind_from_name(o.what);
@@ -574,18 +636,29 @@ int run_query(ToolContext& ctx, const StoreOptions& o) {
     q.checks = o.checks;
     q.types = o.types;
     q.limit = o.limit;
+    if (o.changed && q.kind != Kind::finding) {
+        spdlog::error("--changed applies to findings only");
+        return exit_usage;
+    }
     int status = exit_ok;
     auto db = open_store(ctx, o, Access::read, status);
     if (!db) return status;
     if (!check_sites(*db, o, q.site, status)) return status;
-    Output out(pick_format(o), columns_for(q.kind, q.every_ms > 0));
-    bool ok = run_query(
-        *db, q,
-        [&](const Json& r) {
-            out.add(r);
-            return !dce::interrupted();
-        },
-        error);
+    auto columns = columns_for(q.kind, q.every_ms > 0);
+    if (o.changed) columns.insert(columns.begin(), {"change", "previous_status"});
+    Output out(pick_format(o), columns);
+    bool ok;
+    if (o.changed) {
+        ok = changed_findings(*db, q, out, error);
+    } else {
+        ok = run_query(
+            *db, q,
+            [&](const Json& r) {
+                out.add(r);
+                return !dce::interrupted();
+            },
+            error);
+    }
     out.finish();
     if (!ok) {
         spdlog::error("{}: {}", db->describe(), error);

@@ -28,6 +28,7 @@ struct StoreOptions {
     std::string what = "readings";
     std::vector<std::string> devices, metrics, labels, status, severity, checks, types;
     std::string since, until, every;
+    bool changed = false;  ///< findings: what changed between the last two audit runs
     bool last = false;
     std::int64_t limit = 0;
     std::string format;  ///< json, csv, table; empty: table on a terminal, else json

@@ -67,7 +67,7 @@ TEST_CASE("the queue keeps datagrams in order, wraps, and refuses when full") {
     CHECK_FALSE(ring.push(meta, bytes(5000, 1)));
 }
 
-TEST_CASE("--listen syntax") {
+TEST_CASE("listen address syntax") {
     std::vector<sockaddr_storage> out;
     std::string error;
     CHECK(parse_listen("127.0.0.1:162", out, error));

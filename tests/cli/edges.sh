@@ -39,6 +39,7 @@ dce-poll|dce-poll <$T/many.jsonl|dce-poll|dce-poll --profile mib2 @/dev/zero|dce
 dce-cert|dce-cert inspect <$T/many.jsonl|dce-cert inspect|dce-cert inspect @/dev/zero|dce-cert inspect|3
 dce-store|dce-store export --db $T/edge.db|dce-store ingest --db $T/in.db|dce-store ingest --db $T/in.db $T/long.line|dce-store ingest --db $T/in.db|3
 dce-trapd|$trapd --stats-interval 1ms|$trapd|$trapd_big|$trapd --credentials $T/bad.cred|2
+dce-audit|dce-audit --only ports.denied --timeout 1s --concurrency 32 127.0.5.0/23|dce-audit -|dce-audit --policy /dev/zero|dce-audit --only ports.denied --timeout 1s 127.0.0.1 -|3
 dce-upgrade-verify|dce-upgrade-verify --check $T/missing.sums|dce-upgrade-verify --sha256 $zero_hex -|dce-upgrade-verify --check /dev/zero|dce-upgrade-verify --check $T/bad.sums|3
 "
 # A bad target line can't be skipped safely (half a scan is no scan): discover refuses

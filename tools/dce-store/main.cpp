@@ -196,6 +196,9 @@ int main(int argc, char** argv) {
                           "Events or findings with this severity (events: info, warn, critical, "
                           "unknown)")
         ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "warn", "unknown"}));
+    query->add_flag("--changed", o.changed,
+                    "Findings: what changed between the last two audit runs (new_fail, fixed, "
+                    "new, gone, changed)");
     add_repeatable_option(*query, "--check", o.checks, "Findings of this check id, * as a wildcard")
         ->type_name("ID");
     add_repeatable_option(*query, "--type", o.types, "others: records of this type")
