@@ -215,6 +215,15 @@ constexpr FieldSpec profile_fields[] = {
     {"path", F::string, false, "File it was loaded from."},
 };
 
+constexpr FieldSpec check_fields[] = {
+    {"id", F::string, true, "Stable check id, e.g. ports.denied."},
+    {"family", F::string, false, "Family of checks it belongs to."},
+    {"title", F::string, false, "What it checks, in one line."},
+    {"severity", F::string, false, "Severity of a failure.", "info|low|medium|high|critical"},
+    {"reference", F::string, false, "Handbook section or standard it comes from."},
+    {"help", F::string, false, "What to do when it fails."},
+};
+
 constexpr RecordSpec specs[] = {
     {"device", "A device found on the network.", device_fields},
     {"reading", "One value read from a device.", reading_fields},
@@ -224,6 +233,7 @@ constexpr RecordSpec specs[] = {
     {"error", "One target failing; the run goes on.", error_fields},
     {"profile", "A device profile (dce-poll --list-profiles).", profile_fields},
     {"stats", "Counters of a long-running tool (dce-trapd).", stats_fields},
+    {"check", "A check dce-audit can run (dce-audit --list-checks).", check_fields},
 };
 
 std::string_view json_type_name(FieldType t) {
