@@ -30,7 +30,7 @@ creds() {
         done >>"$f"
     )
 }
-run() { dce-discover --timeout 400ms --retries 0 --no-progress "$@" 2>>"$T/stderr"; }
+run() { dce-discover --timeout 2s --retries 0 --no-progress "$@" 2>>"$T/stderr"; }
 
 # 1. Each hash/cipher pair works on its own and is named in the record.
 for e in lab-v3-sha lab-v3-sha256 lab-v3-sha512; do

@@ -96,7 +96,9 @@ printf '%s\n' \
   "{\"type\":\"device\",\"ts\":\"2026-11-22T07:30:00.000Z\",\"id\":\"snmp://${LAB_ADDR[apc-smartups]}:$SNMPSIM_PORT\",\"target\":\"${LAB_ADDR[apc-smartups]}\",\"transport\":\"snmp\",\"port\":$SNMPSIM_PORT,\"snmp\":{\"version\":\"v3\"},\"profile\":\"apc-ups\",\"credential\":\"lab-v3-sha\"}" \
   "{\"type\":\"device\",\"ts\":\"2026-11-22T07:30:00.000Z\",\"id\":\"snmp://127.0.0.1:$(free_port)\",\"target\":\"127.0.0.1\",\"transport\":\"snmp\",\"port\":$(free_port),\"profile\":\"apc-ups\",\"credential\":\"lab-v3-sha\"}" \
   >"$T/devices.jsonl"
-dce-poll --credentials "$LAB_CREDENTIALS" --timeout 300ms --retries 0 <"$T/devices.jsonl" >"$T/piped.jsonl" 2>"$T/piped.err"
+# Time enough for snmpsim (one Python process) on a loaded machine: only the dead one
+# may time out.
+dce-poll --credentials "$LAB_CREDENTIALS" --timeout 3s --retries 0 <"$T/devices.jsonl" >"$T/piped.jsonl" 2>"$T/piped.err"
 check_eq "a dead device makes exit 3" 3 $?
 validate_records "$T/piped.jsonl"
 jq_eq "device records forwarded" "$T/piped.jsonl" '[.[]|select(.type=="device")]|length' "2"

@@ -35,7 +35,7 @@ bad="$T/bad.cred"
 (umask 077; sed -n '/^\[lab-v3-sha256\]/,/^$/p' "$LAB_CREDENTIALS" |
     sed 's/^auth_pass = .*/auth_pass = definitely-wrong-pass/' >"$bad")
 check_status "wrong passphrase exits 3" 3 dce-poll --credentials "$bad" --credential lab-v3-sha256 \
-    --profile mib2 --timeout 500ms --retries 0 "$tgt" >"$T/bad.jsonl" 2>"$T/bad.err"
+    --profile mib2 --timeout 3s --retries 0 "$tgt" >"$T/bad.jsonl" 2>"$T/bad.err"
 validate_records "$T/bad.jsonl"
 jq_eq "wrong passphrase error code" "$T/bad.jsonl" '[.[] | select(.type=="error") | .code] | unique | join(",")' "auth"
 check_not_contains "no secret in the records" "$(cat "$T/bad.jsonl" "$T/bad.err")" "definitely-wrong-pass"
