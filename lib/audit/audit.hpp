@@ -123,8 +123,15 @@ class Connection {
     std::chrono::milliseconds timeout_{2000};
 };
 
-/// Numeric version comparison: "6.10.2" > "6.9.0"; letters sort after digits
-/// ("v6.8.2a" > "v6.8.2"); a leading "v" and text before the first digit are ignored.
+/// The version in a firmware string as devices report it: "APP v7.0.4" -> "7.0.4",
+/// "UPS 09.3 / ID=18" -> "09.3", "v6.8.2a" -> "6.8.2a". The first word (split at spaces,
+/// '/', ',', ';', parentheses) that is a digit, or v and a digit, followed by letters,
+/// digits, '.', '-', '_', preferring one with a dot; empty when there is none.
+std::string_view version_token(std::string_view s);
+
+/// Numeric version comparison of the version_token()s ("APP v6.10.2" > "6.9.0"; a string
+/// without one compares from its first digit): letters sort after digits ("v6.8.2a" >
+/// "v6.8.2"), leading zeros do not count ("09.3" == "9.3").
 int compare_versions(std::string_view a, std::string_view b);
 
 }  // namespace dce::audit

@@ -255,8 +255,40 @@ std::string Connection::read_all(std::size_t max) {
     return read_until({}, max);
 }
 
+std::string_view version_token(std::string_view s) {
+    auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    auto separator = [](char c) {
+        return std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == ',' || c == ';' ||
+               c == '(' || c == ')';
+    };
+    std::string_view first;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && separator(s[i])) ++i;
+        std::size_t start = i;
+        while (i < s.size() && !separator(s[i])) ++i;
+        std::string_view word = s.substr(start, i - start);
+        if ((word.size() > 1 && (word[0] == 'v' || word[0] == 'V') && digit(word[1])))
+            word.remove_prefix(1);
+        if (word.empty() || !digit(word[0])) continue;
+        // Trailing punctuation ("6.8.2.", "09.3:") is not part of the version; a word
+        // with other characters inside ("18=x", "10:30") is not a version.
+        while (!word.empty() && !std::isalnum(static_cast<unsigned char>(word.back())))
+            word.remove_suffix(1);
+        bool clean = true;
+        for (char c : word)
+            clean = clean && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                              c == '-' || c == '_');
+        if (!clean) continue;
+        if (word.find('.') != std::string_view::npos) return word;
+        if (first.empty()) first = word;
+    }
+    return first;
+}
+
 int compare_versions(std::string_view a, std::string_view b) {
     auto skip_prefix = [](std::string_view s) {
+        if (auto t = version_token(s); !t.empty()) return t;
         std::size_t i = 0;
         while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
         return s.substr(i);
