@@ -14,6 +14,8 @@ PACKAGES=(
   # peers for the benchmarks, and test utilities
   onesixtyone prometheus-snmp-exporter sslscan testssl.sh mbpoll jq hyperfine bc libxml2-utils
   ca-certificates util-linux procps iproute2 curl
+  # dce-audit: nftables for its firewall test in network namespaces, nmap as its benchmark peer
+  nftables nmap
   # systemd-socket-activate and systemd-analyze: the dce-trapd units are tested with them
   systemd
 )
