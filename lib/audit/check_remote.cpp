@@ -385,14 +385,15 @@ std::vector<Finding> run_ssh(const CheckContext& ctx) {
     }
     if (want_v2 && !ctx.stop()) {
         Json ev = probe_evidence(svc.port, p);
-        Status st;
+        Status st = Status::error;
         std::string msg;
         if (p.state == PortState::error) {
             st = Status::error;
             msg = could_not_probe(label, p);
         } else if (p.state != PortState::open) {
             st = svc.expected ? Status::warn : Status::skip;
-            msg = svc.expected ? "expected SSH but the port is " + state_text(p)
+            msg = svc.expected ? "expected SSH but the port is " + std::string(to_string(p.state)) +
+                                     " (tcp/" + std::to_string(svc.port) + ": " + p.detail + ")"
                                : label + " is not listening: " + state_text(p);
         } else if (!s.connect_error.empty()) {
             st = Status::error;
@@ -552,7 +553,7 @@ Finding check_ftp_anonymous(const CheckContext& ctx, const std::string& label,
         return finding(Status::error, label + ": no complete answer to " + step + " within " +
                                           std::to_string(ctx.timeout.count()) + " ms");
     const int c = last.code;
-    const std::string said = std::to_string(c) + " \"" + last.text + "\"";
+    const std::string said = "\"" + last.text + "\"";
     if (c >= 200 && c < 300)
         return finding(Status::fail, "anonymous FTP accepted: " + step + " answered " + said);
     if (c >= 400 && c < 600)
