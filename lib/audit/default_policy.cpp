@@ -25,7 +25,7 @@ std::string_view default_policy_text() {
       "cert": {"port": 443},
       "ssh": {"expected": false, "port": 22},
       "telnet": {"port": 23},
-      "ftp": {"port": 21},
+      "ftp": {"expected": false, "port": 21},
       "modbus": {"expected": false, "port": 502}
     },
     "device": {
@@ -37,7 +37,7 @@ std::string_view default_policy_text() {
       "cert": {"port": 443},
       "ssh": {"expected": false, "port": 22},
       "telnet": {"port": 23},
-      "ftp": {"port": 21},
+      "ftp": {"expected": false, "port": 21},
       "snmp": {"port": 161, "v1v2c": false, "communities": ["public", "private"]},
       "modbus": {"expected": false, "port": 502}
     }

@@ -8,6 +8,8 @@ std::span<const Family> families() {
     // The order a target is checked in: reachability first, then each service.
     static const std::vector<Family> all = {
         ports_family(),
+        ssh_family(),
+        cleartext_family(),
         firmware_family(),
         modbus_family(),
     };
