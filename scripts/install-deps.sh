@@ -16,6 +16,8 @@ PACKAGES=(
   ca-certificates util-linux procps iproute2 curl
   # dce-audit: nftables for its firewall test in network namespaces, nmap as its benchmark peer
   nftables nmap
+  # dce-audit's SSH and FTP checks run against real sshd and vsftpd on loopback ports
+  openssh-server vsftpd
   # systemd-socket-activate and systemd-analyze: the dce-trapd units are tested with them
   systemd
 )
