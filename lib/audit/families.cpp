@@ -8,6 +8,9 @@ std::span<const Family> families() {
     // The order a target is checked in: reachability first, then each service.
     static const std::vector<Family> all = {
         ports_family(),
+        web_family(),
+        cert_family(),
+        login_family(),
     };
     return all;
 }
