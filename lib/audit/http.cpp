@@ -58,6 +58,11 @@ struct CtxFree {
 class Stream {
   public:
     Stream(int fd, Clock::time_point deadline) : fd_(fd), deadline_(deadline) {}
+    // OpenSSL's error queue is per thread: leave nothing behind for the next TLS user
+    // on this thread (lib/tls's prober runs here too).
+    ~Stream() { ERR_clear_error(); }
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
 
     bool start_tls(const std::string& sni, std::string& error) {
         ctx_.reset(SSL_CTX_new(TLS_client_method()));

@@ -158,6 +158,32 @@ check_contains "vendor message" "$(field "$T/cert.jsonl" vendor cert.default-rep
 expect "$T/cert.jsonl" vendor cert.trusted fail
 
 # ---- login.* -------------------------------------------------------------------------
+# A form login like a card's web UI: a good login is redirected away from /login, a bad
+# one gets the form again and a line in its log.
+cat >"$T/form_server.py" <<'PY'
+import sys, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+port, log = int(sys.argv[1]), sys.argv[2]
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        f = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        user, pw = f.get("user", [""])[0], f.get("pass", [""])[0]
+        if (user, pw) == ("device", "apc"):
+            self.send_response(302); self.send_header("Location", "/home"); self.end_headers(); return
+        with open(log, "a") as fh:
+            fh.write("web: failed login for user=%s from %s\n" % (user, self.client_address[0]))
+        body = b"<form>bad login</form>"
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+form_port=$(free_port)
+: >"$T/form.log"
+bg_start /usr/bin/python3 "$T/form_server.py" "$form_port" "$T/form.log" </dev/null
+wait_tcp "$form_port" 10 || fail "the form login server did not start"
+
 login_policy() {  # login_policy TRY_DEFAULTS NOAPC_LOG [DEFAULT_ACCOUNTS]
     local accounts=""
     [ -n "${3:-}" ] && accounts="\"default_accounts\": $3,"
@@ -172,7 +198,12 @@ login_policy() {  # login_policy TRY_DEFAULTS NOAPC_LOG [DEFAULT_ACCOUNTS]
               "pattern": "user \"{user}\" was not found", "window": "20s"}},
     {"address": "127.0.0.1", "name": "apc-off",
      "web": {"login": {"url": "http://127.0.0.1:$l_noapc/", "kind": "basic"}},
-     "logs": {"kind": "file", "path": "$2", "window": "3s"}}
+     "logs": {"kind": "file", "path": "$2", "window": "3s"}},
+    {"address": "127.0.0.1", "name": "form",
+     "web": {"login": {"url": "http://{host}:$form_port/login", "kind": "form",
+                       "user_field": "user", "pass_field": "pass"}},
+     "logs": {"kind": "file", "path": "$T/form.log",
+              "pattern": "failed login for user={user} from", "window": "20s"}}
   ]
 }
 JSON
@@ -193,6 +224,12 @@ check_contains "window in the message" "$(field "$T/login.jsonl" apc-off login.r
 # Three default accounts on each target, and the probe once: nginx saw exactly that.
 check_eq "probe attempts in the log" 1 "$(grep -c 'user "dce-audit-probe" was not found' "$N/logs/login-apc.log")"
 check_eq "default accounts tried at apc-on" 2 "$(grep -cE 'user "(device|readonly)" was not found' "$N/logs/login-apc.log")"
+
+# Form logins: device/apc is redirected away from the form (accepted), the probe is not.
+expect "$T/login.jsonl" form login.default-credentials fail
+check_eq "form: accepted account" device "$(field "$T/login.jsonl" form login.default-credentials '(.evidence.accounts[] | select(.result=="accepted") | .user)')"
+expect "$T/login.jsonl" form login.refused-and-logged pass
+check_eq "form: the probe once in the log" 1 "$(grep -c 'user=dce-audit-probe' "$T/form.log")"
 
 # The same with the nginx log as apc-off's log: found there.
 login_policy false "$N/logs/login-noapc.log" >"$T/login2.json"
