@@ -23,6 +23,7 @@ dead=$(free_port)  # nothing listens here: HTTP off
 printf 'apc:%s\n' "$(openssl passwd -apr1 apc)" >"$T/with-apc.htpasswd"
 printf 'operator:%s\n' "$(openssl passwd -apr1 "$(openssl rand -hex 12)")" >"$T/no-apc.htpasswd"
 : >"$T/quiet.log"  # a log nothing ever writes to
+mkdir -p "$T/www" && echo welcome >"$T/www/index.html"
 
 N=$T/nginx
 mkdir -p "$N/logs" "$N/tmp"
@@ -51,10 +52,11 @@ http {
   server { listen 127.0.0.1:$s_vendor ssl; ssl_certificate $PKI/vendor.crt; ssl_certificate_key $PKI/vendor.key;
            location / { return 200 "ok\n"; } }
   # Logins: nginx writes a refused basic-auth user to error_log ("user ... was not found").
+  # Static content behind auth_basic: "return" would answer before the access phase.
   server { listen 127.0.0.1:$l_apc ssl; $ssl error_log $N/logs/login-apc.log info;
-           location / { auth_basic "card"; auth_basic_user_file $T/with-apc.htpasswd; return 200 "welcome\n"; } }
+           location / { auth_basic "card"; auth_basic_user_file $T/with-apc.htpasswd; root $T/www; } }
   server { listen 127.0.0.1:$l_noapc; error_log $N/logs/login-noapc.log info;
-           location / { auth_basic "card"; auth_basic_user_file $T/no-apc.htpasswd; return 200 "welcome\n"; } }
+           location / { auth_basic "card"; auth_basic_user_file $T/no-apc.htpasswd; root $T/www; } }
 }
 CONF
 bg_start nginx -e "$N/logs/error.log" -p "$N" -c "$N/nginx.conf" -g 'daemon off;'
