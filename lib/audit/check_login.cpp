@@ -45,6 +45,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -387,7 +388,7 @@ bool read_new(LogWatch& w, const CheckContext& ctx, std::string& text) {
     int status = 0;
     waitpid(pid, &status, 0);
     if (text.find("No journal files were found") != std::string::npos) {
-        w.error = "journalctl finds no journal on this machine";
+        w.error = "journalctl finds no journal on this machine";  // older journalctl
         return false;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -395,6 +396,19 @@ bool read_new(LogWatch& w, const CheckContext& ctx, std::string& text) {
         return false;
     }
     return true;
+}
+
+/// True when this machine has journal files journalctl could read.
+bool journal_present() {
+    namespace fs = std::filesystem;
+    for (const char* dir : {"/run/log/journal", "/var/log/journal"}) {
+        std::error_code ec;
+        for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it.depth() > 1) it.disable_recursion_pending();
+            if (it->path().extension() == ".journal") return true;
+        }
+    }
+    return false;
 }
 
 bool prepare_watch(const CheckContext& ctx, const Json& log, LogWatch& w, std::string& why) {
@@ -412,6 +426,13 @@ bool prepare_watch(const CheckContext& ctx, const Json& log, LogWatch& w, std::s
         w.pattern = std::regex(re, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
         why = "logs.pattern is not a valid regular expression: " + std::string(e.what());
+        return false;
+    }
+    if (w.kind == "journal" && !journal_present()) {
+        // journalctl prints nothing and exits 0 without a journal: say so before any
+        // login, or the check would read as "not logged".
+        why = "no systemd journal on this machine (no *.journal under /run/log/journal or "
+              "/var/log/journal): logs.kind \"journal\" cannot be checked here";
         return false;
     }
     if (w.kind == "file") {

@@ -178,6 +178,10 @@ class H(BaseHTTPRequestHandler):
         body = b"<form>bad login</form>"
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
+    def do_GET(self):  # /log: the log over HTTP, like a collector's search page
+        body = open(log, "rb").read()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
     def log_message(self, *a): pass
 HTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
@@ -205,7 +209,11 @@ login_policy() {  # login_policy TRY_DEFAULTS NOAPC_LOG [DEFAULT_ACCOUNTS]
      "web": {"login": {"url": "http://{host}:$form_port/login", "kind": "form",
                        "user_field": "user", "pass_field": "pass"}},
      "logs": {"kind": "file", "path": "$T/form.log",
-              "pattern": "failed login for user={user} from", "window": "20s"}}
+              "pattern": "failed login for user={user} from", "window": "20s"}},
+    {"address": "127.0.0.1", "name": "form-httplog",
+     "web": {"login": {"url": "http://{host}:$form_port/login", "kind": "form",
+                       "user_field": "user", "pass_field": "pass"}},
+     "logs": {"kind": "http", "url": "http://127.0.0.1:$form_port/log", "window": "20s"}}
   ]
 }
 JSON
@@ -231,7 +239,9 @@ check_eq "default accounts tried at apc-on" 2 "$(grep -cE 'user "(device|readonl
 expect "$T/login.jsonl" form login.default-credentials fail
 check_eq "form: accepted account" device "$(field "$T/login.jsonl" form login.default-credentials '(.evidence.accounts[] | select(.result=="accepted") | .user)')"
 expect "$T/login.jsonl" form login.refused-and-logged pass
-check_eq "form: the probe once in the log" 1 "$(grep -c 'user=dce-audit-probe' "$T/form.log")"
+expect "$T/login.jsonl" form-httplog login.refused-and-logged pass
+check_contains "http log: found" "$(field "$T/login.jsonl" form-httplog login.refused-and-logged .evidence.line)" "user=dce-audit-probe"
+check_eq "form: the probe once per target in the log" 2 "$(grep -c 'user=dce-audit-probe' "$T/form.log")"
 
 # The same with the nginx log as apc-off's log: found there.
 login_policy false "$N/logs/login-noapc.log" >"$T/login2.json"
@@ -243,6 +253,22 @@ check_contains "skip says why" "$(field "$T/login2.jsonl" apc-on login.default-c
 expect "$T/login2.jsonl" apc-off login.refused-and-logged pass
 check_eq "no default account tried when not allowed" 2 "$(grep -cE 'user "(device|readonly)" was not found' "$N/logs/login-apc.log")"
 
+# logs.kind "journal": journalctl on this machine. Without a journal (a container) that
+# is an error said before any login; with one, nothing here logs there: not found.
+cat >"$T/journal.json" <<JSON
+{"targets": [{"address": "127.0.0.1", "name": "journal",
+  "web": {"login": {"url": "http://127.0.0.1:$l_noapc/", "kind": "basic"}},
+  "logs": {"kind": "journal", "window": "3s"}}]}
+JSON
+dce-audit --policy "$T/journal.json" --only 'login.*' --timeout 3s >"$T/journal.jsonl" 2>"$T/journal.err"
+validate_records "$T/journal.jsonl"
+if ! command -v journalctl >/dev/null || ! find /run/log/journal /var/log/journal -name '*.journal' 2>/dev/null | grep -q .; then
+    expect "$T/journal.jsonl" journal login.refused-and-logged error
+    check_contains "journal error says why" "$(field "$T/journal.jsonl" journal login.refused-and-logged .message)" "journal"
+else
+    expect "$T/journal.jsonl" journal login.refused-and-logged fail
+fi
+
 # Passwords never reach the output: the policy's default-account passwords (one known
 # here) and the probe's random one (nginx's log has the user only; the output must not
 # carry any "password" field or an Authorization value).
@@ -251,7 +277,7 @@ login_policy true "$T/quiet.log" "[{\"user\": \"apc\", \"password\": \"$pw\"}]" 
 dce-audit --policy "$T/login3.json" --only 'login.default-credentials' --timeout 3s >"$T/login3.jsonl" 2>"$T/login3.err"
 check_eq "override accounts: exit status" 0 $?
 expect "$T/login3.jsonl" apc-on login.default-credentials pass
-for f in web cert login login2 login3; do
+for f in web cert login login2 login3 journal; do
     out=$(cat "$T/$f.jsonl" "$T/$f.err")
     check_not_contains "$f: no password" "$out" "$pw"
     check_not_contains "$f: no password field" "$out" '"password"'
