@@ -22,7 +22,6 @@ std::string_view default_policy_text() {
                    "tcp/6000", "udp/123"]
       },
       "web": {"https_port": 443, "http_port": 80, "http": "redirect", "hsts": true},
-      "cert": {"port": 443},
       "ssh": {"expected": false, "port": 22},
       "telnet": {"port": 23},
       "ftp": {"expected": false, "port": 21},
@@ -34,7 +33,6 @@ std::string_view default_policy_text() {
         "denied": ["tcp/21", "tcp/23"]
       },
       "web": {"https_port": 443, "http_port": 80, "http": "redirect", "hsts": true},
-      "cert": {"port": 443},
       "ssh": {"expected": false, "port": 22},
       "telnet": {"port": 23},
       "ftp": {"expected": false, "port": 21},
