@@ -266,6 +266,7 @@ tls::EndpointResult probe_endpoint(const CheckContext& ctx, int port, bool proto
     opts.concurrency = 1;
     opts.timeout = ctx.timeout;
     opts.probe_protocols = protocols;
+    opts.one_at_a_time = true;  // a management card gets one connection at a time
     tls::EndpointResult out;
     out.error_code = "stopped";
     out.error_message = "the run was interrupted";

@@ -300,13 +300,16 @@ class EndpointJob : public std::enable_shared_from_this<EndpointJob> {
         f.probed = true;
         f.versions["ssl3"] = std::nullopt;
         pending_ = q_count - 1;
-        for (int q = q_tls10; q < q_count; ++q) {
-            auto self = shared_from_this();
-            std::make_shared<Attempt>(
-                impl_.io, *impl_.ctx[q], eps_, result_.spec, opts_.timeout, false,
-                [self, q](AttemptResult&& a) { self->on_question(q, std::move(a)); })
-                ->start();
-        }
+        if (opts_.one_at_a_time) return ask(q_tls10);
+        for (int q = q_tls10; q < q_count; ++q) ask(q);
+    }
+
+    void ask(int q) {
+        auto self = shared_from_this();
+        std::make_shared<Attempt>(
+            impl_.io, *impl_.ctx[q], eps_, result_.spec, opts_.timeout, false,
+            [self, q](AttemptResult&& a) { self->on_question(q, std::move(a)); })
+            ->start();
     }
 
     void on_question(int q, AttemptResult&& a) {
@@ -342,7 +345,8 @@ class EndpointJob : public std::enable_shared_from_this<EndpointJob> {
             default:
                 break;
         }
-        if (--pending_ == 0) complete();
+        if (--pending_ == 0) return complete();
+        if (opts_.one_at_a_time) ask(q + 1);
     }
 
     void fail(std::string code, std::string message) {

@@ -42,6 +42,9 @@ struct ProbeOptions {
     std::size_t concurrency = 64;  ///< endpoints in flight (each opens up to 7 connections)
     std::chrono::milliseconds timeout{5000};  ///< per connection, connect to handshake end
     bool probe_protocols = true;
+    /// Ask an endpoint's questions one after another, one connection at a time (for a
+    /// fragile management card: dce-audit); default: side by side.
+    bool one_at_a_time = false;
 };
 
 class Prober {
