@@ -8,6 +8,7 @@ std::span<const Family> families() {
     // The order a target is checked in: reachability first, then each service.
     static const std::vector<Family> all = {
         ports_family(),
+        snmp_family(),
     };
     return all;
 }
