@@ -113,6 +113,12 @@ check_contains "open: probe community named" "$(evidence open snmp.refused-and-l
 check_contains "dce-trapd logged the authenticationFailure" "$(cat "$events")" \
     '"trap_oid":"1.3.6.1.6.3.1.1.5.5"'
 
+# A site that allows v1/v2c still fails on a default community.
+pol=$(policy v1v2c "$open_addr" "$open_port" '{"v1v2c": true, "communities": ["public"]}')
+audit v1v2c 1 "$pol" snmp.default-community
+check_eq "v1v2c allowed: default community still fails" fail "$(status v1v2c snmp.default-community)"
+check_eq "v1v2c allowed: in evidence" true "$(evidence v1v2c snmp.default-community .v1v2c_allowed)"
+
 # Wrong passphrase: authPriv fails (the agent reports a wrong digest), nothing leaks.
 pol=$(policy wrongpass "$open_addr" "$open_port" '{"credential": "wrong-pass"}')
 audit wrongpass 1 "$pol" snmp.v3-authpriv
