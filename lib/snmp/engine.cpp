@@ -872,6 +872,8 @@ struct Engine::Impl {
                 a.phase = Phase::start;
                 return;
             }
+            for (auto* v = pdu->variables; v; v = v->next_variable)
+                a.resp.report.push_back({to_oid(v->name, v->name_length), convert(v)});
             fail(a, st, msg);
             return;
         }

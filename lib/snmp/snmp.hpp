@@ -197,6 +197,11 @@ struct Response {
     int error_status = 0;  ///< agent_error: SNMP error-status
     int error_index = 0;
     std::vector<VarBind> varbinds;
+    /// When the agent answered with a Report PDU (status auth_failure, unknown_user,
+    /// unsupported_level, ...): its varbinds, the usmStats counter that names the reason
+    /// (e.g. usmStatsUnsupportedSecLevels.0) and its value. Evidence that the agent itself
+    /// refused the request, not the network. Empty otherwise.
+    std::vector<VarBind> report;
     bool truncated = false;            ///< walk stopped at max_varbinds
     bool bulk_fell_back = false;       ///< walk switched to GETNEXT after GETBULK failed
     std::optional<EngineInfo> engine;  ///< discover; and v3 requests once known

@@ -185,15 +185,21 @@ EOF
     return 1
 }
 
-# start_snmpd [--v3-only] [--address A] [--port P] [--name NAME]: net-snmp snmpd with the
-# lab's three v3 users (authPriv required) and, unless --v3-only, community "public"
-# read-only for 127.0.0.0/8. Sets SNMPD_ADDR, SNMPD_PORT (and <NAME>_ADDR/_PORT-free
-# variables are left to the caller: call it twice with different --name for two agents).
+# start_snmpd [--v3-only] [--address A] [--port P] [--name NAME] [--level L] [--conf LINE]...:
+# net-snmp snmpd with the lab's three v3 users (authPriv required, or the lowest level L
+# their access rule allows: noauth, auth, priv) and, unless --v3-only, community "public"
+# read-only for 127.0.0.0/8. Each --conf LINE is added to snmpd.conf as is (e.g.
+# "authtrapenable 1", "trap2sink 127.0.0.1:PORT public", another user). Sets SNMPD_ADDR,
+# SNMPD_PORT (and <NAME>_ADDR/_PORT-free variables are left to the caller: call it twice
+# with different --name for two agents).
 start_snmpd() {
-    local v3only=0 addr=127.0.0.1 port="" name=snmpd
+    local v3only=0 addr=127.0.0.1 port="" name=snmpd level=priv
+    local -a extra=()
     while [ $# -gt 0 ]; do
         case $1 in
             --v3-only) v3only=1; shift ;;
+            --level) level=$2; shift 2 ;;
+            --conf) extra+=("$2"); shift 2 ;;
             --address) addr=$2; shift 2 ;;
             --port) port=$2; shift 2 ;;
             --name) name=$2; shift 2 ;;
@@ -222,9 +228,11 @@ start_snmpd() {
                 ap=$(lab_cred "$e" auth_protocol)
                 pp=$(lab_cred "$e" priv_protocol)
                 echo "createUser dce-$u $ap \"$(lab_cred "$e" auth_pass)\" $pp \"$(lab_cred "$e" priv_pass)\""
-                echo "rouser dce-$u priv"
+                echo "rouser dce-$u $level"
             done
             [ "$v3only" = 1 ] || echo "rocommunity public 127.0.0.0/8"
+            local line
+            for line in "${extra[@]}"; do echo "$line"; done
         } >"$conf"
     )
     # Daemons must not hold the caller's stdout: `scripts/lab.sh start | tail` would
