@@ -36,6 +36,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <deque>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -112,22 +116,95 @@ Settings read_settings(const Json& snmp_policy) {
     return s;
 }
 
-/// Runs the requests side by side on one engine; one response per request, in order.
-std::vector<snmp::Response> run_requests(const CheckContext& ctx,
-                                         std::vector<snmp::Request> reqs) {
-    // net-snmp keeps its SNMPv3 users and engine times in process-wide lists, and the
-    // driver runs targets on threads side by side: one engine at a time in the process.
-    // (Waiting for a trap in the log holds no lock.)
-    static std::mutex net_snmp;
-    std::lock_guard lock(net_snmp);
-    std::vector<snmp::Response> out(reqs.size());
-    snmp::Engine engine({.concurrency = std::max<std::size_t>(1, reqs.size())});
-    engine.set_stop_check(ctx.stop);
-    for (std::size_t i = 0; i < reqs.size(); ++i)
-        engine.submit(std::move(reqs[i]), [&out, i](const snmp::Response& r) { out[i] = r; });
-    engine.run();
-    engine.cancel_all();  // stopped early: every request still gets its (cancelled) answer
-    return out;
+/// One SNMP engine for the whole run, on a thread of its own. net-snmp keeps its SNMPv3
+/// users and engine times in process-wide lists, so engines must not run on several
+/// threads at once; the driver checks targets on threads side by side. Each target's
+/// thread hands its requests over and waits: every target's probes are in flight
+/// together, and a silent agent costs its own timeout, not everyone's.
+class SnmpService {
+  public:
+    static SnmpService& instance() {
+        static SnmpService service;
+        return service;
+    }
+    /// Runs the requests side by side; one response per request, in order.
+    std::vector<snmp::Response> run(std::vector<snmp::Request> reqs) {
+        auto batch = std::make_shared<Batch>();
+        batch->out.resize(reqs.size());
+        batch->left = reqs.size();
+        std::future<void> done = batch->done.get_future();
+        if (reqs.empty()) return {};
+        {
+            std::lock_guard lock(mu_);
+            for (std::size_t i = 0; i < reqs.size(); ++i)
+                queue_.push_back({std::move(reqs[i]), batch, i});
+        }
+        wake();
+        done.wait();
+        return std::move(batch->out);
+    }
+    ~SnmpService() {
+        stopping_ = true;
+        wake();
+        if (thread_.joinable()) thread_.join();
+        close(wake_fd_[0]);
+        close(wake_fd_[1]);
+    }
+
+  private:
+    struct Batch {
+        std::vector<snmp::Response> out;
+        std::size_t left = 0;
+        std::promise<void> done;
+    };
+    struct Item {
+        snmp::Request req;
+        std::shared_ptr<Batch> batch;
+        std::size_t index;
+    };
+    SnmpService() {
+        if (pipe2(wake_fd_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2");
+        thread_ = std::thread([this] { loop(); });
+    }
+    void wake() {
+        char c = 1;
+        [[maybe_unused]] auto n = write(wake_fd_[1], &c, 1);
+    }
+    void loop() {
+        snmp::Engine engine({.concurrency = 1024, .rate = 0});
+        engine.watch_fd(wake_fd_[0], [this] {
+            char buf[64];
+            while (read(wake_fd_[0], buf, sizeof buf) > 0) {
+            }
+        });
+        while (!stopping_) {
+            std::deque<Item> items;
+            {
+                std::lock_guard lock(mu_);
+                items.swap(queue_);
+            }
+            for (auto& it : items) {
+                auto batch = it.batch;
+                std::size_t i = it.index;
+                engine.submit(std::move(it.req), [batch, i](const snmp::Response& r) {
+                    batch->out[i] = r;
+                    if (--batch->left == 0) batch->done.set_value();
+                });
+            }
+            engine.step(std::chrono::milliseconds(200));
+        }
+        engine.cancel_all();
+    }
+
+    std::mutex mu_;
+    std::deque<Item> queue_;
+    int wake_fd_[2] = {-1, -1};
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+std::vector<snmp::Response> run_requests(const CheckContext&, std::vector<snmp::Request> reqs) {
+    return SnmpService::instance().run(std::move(reqs));
 }
 
 snmp::Request get_request(const CheckContext& ctx, const Settings& s, snmp::Security sec,
@@ -517,24 +594,27 @@ std::vector<Finding> run(const CheckContext& ctx) {
     if (ctx.wanted(logged_check.id)) {
         out.push_back(refused_and_logged(ctx, s));
     }
-    if (ctx.wanted(community_check.id) && !ctx.stop()) out.push_back(default_communities(ctx, s));
-    const bool any_v3 = ctx.wanted(noauth_check.id) || ctx.wanted(authnopriv_check.id) ||
-                        ctx.wanted(authpriv_check.id);
-    if (!any_v3) return out;
-    snmp::Security sec;
+    // The other checks' probes are datagrams to one agent, not connections: they go out
+    // together (on the shared engine), so a silent agent costs one timeout, not four.
+    std::vector<std::future<Finding>> pending;
+    if (ctx.wanted(community_check.id) && !ctx.stop())
+        pending.push_back(std::async(std::launch::async, [&] { return default_communities(ctx, s); }));
     for (const CheckInfo* c : {&noauth_check, &authnopriv_check, &authpriv_check}) {
         if (!ctx.wanted(c->id) || ctx.stop()) continue;
+        snmp::Security sec;
         if (auto why = v3_security(ctx, s, *c, sec)) {
-            out.push_back(std::move(*why));
+            std::promise<Finding> ready;
+            ready.set_value(std::move(*why));
+            pending.push_back(ready.get_future());
             continue;
         }
-        if (c == &noauth_check)
-            out.push_back(lower_level(ctx, s, *c, sec, false));
-        else if (c == &authnopriv_check)
-            out.push_back(lower_level(ctx, s, *c, sec, true));
-        else
-            out.push_back(auth_priv(ctx, s, sec));
+        pending.push_back(std::async(std::launch::async, [&ctx, &s, c, sec] {
+            if (c == &noauth_check) return lower_level(ctx, s, *c, sec, false);
+            if (c == &authnopriv_check) return lower_level(ctx, s, *c, sec, true);
+            return auth_priv(ctx, s, sec);
+        }));
     }
+    for (auto& f : pending) out.push_back(f.get());
     return out;
 }
 
