@@ -8,6 +8,7 @@
 #     dce-store query readings --last
 #
 # then has net-snmp's snmptrap send one SNMPv3 trap to dce-trapd and shows its event,
+# audits the lab against the security handbook with dce-audit (JUnit for CI),
 # then shows an upgrade file checked against its checksum. The lab keeps running so you
 # can try more (the commands are printed at the end); `scripts/lab.sh stop` stops it.
 set -euo pipefail
@@ -78,6 +79,20 @@ wait "$trapd_pid"
 jq -c 'select(.type=="event") | {source, name, severity, description, snmp: {version: .snmp.version, user: .snmp.user}, varbinds}' "$events"
 dce-store ingest --db "$db" <"$events"
 dce-store query events --db "$db" --format table
+
+# The handbook's device advice against the lab, as a CI job would run it. The simulated
+# devices answer the v2c community "public": dce-audit reports that as a failure (exit 1).
+step "dce-discover | dce-audit --policy lab-run/audit-policy.json - --format junit   (the lab against the handbook)"
+policy="$src/lab-run/audit-policy.json"
+jq -n --argjson port "$port" '{name: "lab",
+  roles: {device: {ports: {open: ["udp/\($port)"], denied: ["tcp/21", "tcp/23", "tcp/502"]},
+                   snmp: {port: $port, credential: "lab-v3-sha256"}}}}' >"$policy"
+dce-discover 127.0.0.0/28 "${port_opt[@]}" 2>/dev/null |
+    dce-audit --policy "$policy" --skip 'web.*' --skip 'cert.*' --skip 'login.*' --format junit - \
+    >"$src/lab-run/audit.xml" && audit_status=0 || audit_status=$?
+grep -o '<testsuites [^>]*>' "$src/lab-run/audit.xml" || true
+grep -B1 '<failure' "$src/lab-run/audit.xml" | grep -o 'classname="[^"]*" name="[^"]*"' | head -4 || true
+echo "dce-audit exit status: $audit_status (1: a check failed; the JUnit report is lab-run/audit.xml)"
 
 step "dce-upgrade-verify: an upgrade file against its published SHA-256"
 demo=$(mktemp -d)
