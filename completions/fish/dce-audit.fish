@@ -11,6 +11,7 @@ complete -c dce-audit -l skip -d 'Skip these checks (id or glob) (repeatable: gi
 complete -c dce-audit -l list-checks -d 'Print every check as a record and exit'
 complete -c dce-audit -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
 complete -c dce-audit -l concurrency -d 'Targets audited side by side (a target\'s checks: one at a time)' -x
+complete -c dce-audit -l rate -d 'Connections and probes started per second over the whole run; 0 lifts the limit' -x
 complete -c dce-audit -l timeout -d 'Wait this long for each connection or answer (a unit is required: 500ms, 2s, 1m)' -x
 complete -c dce-audit -l format -d 'Output: finding records, a table, JUnit XML or SARIF 2.1.0' -x -a 'json text junit sarif'
 complete -c dce-audit -l run-id -d 'Run id written into each finding (default: the time)' -x

@@ -123,6 +123,12 @@ class Connection {
     std::chrono::milliseconds timeout_{2000};
 };
 
+/// --rate: connections and datagram probes started per second across the whole run (0:
+/// no limit). Every probe, connection, SNMP request and TLS handshake waits its turn in
+/// pace(), so a site's fragile cards see a bounded rate whatever --concurrency is.
+void set_rate(double per_second);
+void pace(std::size_t n = 1);
+
 /// The version in a firmware string as devices report it: "APP v7.0.4" -> "7.0.4",
 /// "UPS 09.3 / ID=18" -> "09.3", "v6.8.2a" -> "6.8.2a". The first word (split at spaces,
 /// '/', ',', ';', parentheses) that is a digit, or v and a digit, followed by letters,

@@ -204,6 +204,7 @@ class SnmpService {
 };
 
 std::vector<snmp::Response> run_requests(const CheckContext&, std::vector<snmp::Request> reqs) {
+    pace(reqs.size());
     return SnmpService::instance().run(std::move(reqs));
 }
 

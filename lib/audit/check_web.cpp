@@ -271,6 +271,7 @@ tls::EndpointResult probe_endpoint(const CheckContext& ctx, int port, bool proto
     out.error_code = "stopped";
     out.error_message = "the run was interrupted";
     tls::Prober prober;
+    pace(protocols ? 7 : 1);  // the handshake, and one per protocol question
     prober.run({spec}, opts, [&](tls::EndpointResult&& r) { out = std::move(r); }, ctx.stop);
     return out;
 }

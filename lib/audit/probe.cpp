@@ -15,6 +15,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 namespace dce::audit {
 
@@ -90,9 +92,35 @@ PortState from_errno(int err, std::string& detail) {
     }
 }
 
+std::mutex g_rate_mu;
+double g_rate = 0;
+Clock::time_point g_next_slot{};
+
 }  // namespace
 
+void set_rate(double per_second) {
+    std::lock_guard lock(g_rate_mu);
+    g_rate = per_second;
+    g_next_slot = Clock::now();
+}
+
+void pace(std::size_t n) {
+    Clock::time_point slot;
+    {
+        // Each caller takes the next n slots of the schedule, then sleeps until its own.
+        std::lock_guard lock(g_rate_mu);
+        if (g_rate <= 0) return;
+        const auto now = Clock::now();
+        if (g_next_slot < now) g_next_slot = now;
+        slot = g_next_slot;
+        g_next_slot += std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(static_cast<double>(n) / g_rate));
+    }
+    std::this_thread::sleep_until(slot);
+}
+
 PortProbe probe_tcp(const std::string& address, int port, std::chrono::milliseconds timeout) {
+    pace();
     PortProbe r;
     auto t0 = Clock::now();
     sockaddr_storage ss{};
@@ -135,6 +163,7 @@ PortProbe probe_tcp(const std::string& address, int port, std::chrono::milliseco
 
 PortProbe probe_udp(const std::string& address, int port, std::string_view payload,
                     std::chrono::milliseconds timeout, std::string* answer) {
+    pace();
     PortProbe r;
     auto t0 = Clock::now();
     sockaddr_storage ss{};
@@ -186,6 +215,7 @@ Connection::~Connection() {
 
 bool Connection::open(const std::string& address, int port, std::chrono::milliseconds timeout,
                       std::string& error) {
+    pace();
     timeout_ = timeout;
     auto t0 = Clock::now();
     sockaddr_storage ss{};

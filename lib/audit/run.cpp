@@ -122,6 +122,7 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
     }
 
     const std::string run_id = o.run_id.empty() ? make_run_id() : o.run_id;
+    set_rate(o.rate);
     const CredentialStore* creds = ctx.credentials(error);
     if (!creds && !error.empty()) ctx.log().warn("{}", error);
 

@@ -16,6 +16,7 @@ struct AuditOptions {
     std::vector<std::string> only, skip;  ///< check ids or globs
     std::size_t concurrency = 16;      ///< targets side by side (checks of one target: serial)
     int timeout_ms = 2000;
+    double rate = 0;                   ///< probes started per second over the run; 0: no limit
     std::string format = "json";       ///< json|text|junit|sarif
     std::string site;
     std::string run_id;                ///< empty: made from the time

@@ -52,6 +52,11 @@ jq_eq "closed port passes ports.denied, RST seen" "$T/run1.jsonl" \
 jq_eq "every finding has the run id" "$T/run1.jsonl" '[.[] | .run] | unique | length' "1"
 check_contains "summary on stderr" "$(cat "$T/run1.err")" "findings:"
 
+# --rate paces the probes (never timed here): the same findings come out.
+dce-audit --policy "$T/site.json" --only 'ports.*' --timeout 3s --rate 50 >"$T/rate.jsonl" 2>/dev/null
+check_eq "--rate: same verdicts" "$(jq -r '[.target, .status] | join(" ")' "$T/run1.jsonl" | sort)" \
+    "$(jq -r '[.target, .status] | join(" ")' "$T/rate.jsonl" | sort)"
+
 # --skip and --only keep what they say, and send nothing for the rest.
 dce-audit --policy "$T/site.json" --only 'ports.*' --skip 'ports.open' --timeout 3s >"$T/skip.jsonl" 2>/dev/null
 jq_eq "--skip ports.open" "$T/skip.jsonl" '[.[] | .check] | unique | join(",")' "ports.denied"

@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     dce::cli::add_concurrency_option(*app, o.concurrency,
                                      "Targets audited side by side (a target's checks: one at a "
                                      "time)");
+    dce::cli::add_rate_option(*app, o.rate,
+                              "Connections and probes started per second over the whole run");
     dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait this long for each connection or answer");
     dce::cli::add_format_option(*app, o.format, {"json", "text", "junit", "sarif"},
                                 "Output: finding records, a table, JUnit XML or SARIF 2.1.0");
