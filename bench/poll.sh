@@ -52,6 +52,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 # Bigger socket buffer so a burst of requests is not dropped by the agent's queue.
+# Raised for this run only: put back what the machine had when the run ends.
+rmem_was=$(sysctl -n net.core.rmem_default 2>/dev/null || true)
+restore_rmem() { [ -z "$rmem_was" ] || sysctl -qw net.core.rmem_default="$rmem_was" 2>/dev/null || true; }
+trap 'restore_rmem; bench_cleanup' EXIT
 sysctl -qw net.core.rmem_default=4194304 2>/dev/null || true
 
 python3 - "$N" "$port" >"$T/targets.txt" <<'PY'
