@@ -107,6 +107,20 @@ jq_eq "allow-list: the listed engine delivered, the other counted" "$T/allow.jso
     '[([.[] | select(.type=="event") | .snmp.engine_id] | join(",")), ([.[] | select(.type=="stats")] | .[0].rejected.engine_id_not_allowed)] | map(tostring) | join(" ")' \
     "80001f8880ee01 1"
 
+# --- a live pipe into the store: dce-trapd | dce-store ingest, then query events.
+pp=$(free_port)
+(dce-trapd --listen "127.0.0.1:$pp" --credentials "$cred" --state-dir "$T/state" --count 2 \
+    --stats-interval 0 2>"$T/pipe-trapd.err" | dce-store ingest --db "$T/pipe.db" 2>"$T/pipe-ingest.err") &
+pipe_pid=$!
+wait_log "$T/pipe-trapd.err" "listening on"
+snmptrap -v2c -c ops-community "127.0.0.1:$pp" '' $APC 1.3.6.1.4.1.318.2.3.3.0 s "piped one"
+snmptrap -v2c -c ops-community "127.0.0.1:$pp" '' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.3 i 3
+wait "$pipe_pid"
+check_eq "dce-trapd | dce-store ingest: both end cleanly" 0 $?
+dce-store query events --db "$T/pipe.db" >"$T/pipe-events.jsonl" 2>/dev/null
+jq_eq "the piped events are in the store" "$T/pipe-events.jsonl" \
+    '[.[] | .name] | sort | join(",")' "linkUp,upsOnBattery"
+
 # --- loss accounting: a burst into a 4 KiB queue and a 64 KiB socket buffer while the
 # reader of stdout is stopped. Some datagrams are dropped; every one is counted.
 pb=$(free_port)
