@@ -129,11 +129,11 @@ class SnmpService {
     }
     /// Runs the requests side by side; one response per request, in order.
     std::vector<snmp::Response> run(std::vector<snmp::Request> reqs) {
+        if (reqs.empty()) return {};
         auto batch = std::make_shared<Batch>();
         batch->out.resize(reqs.size());
         batch->left = reqs.size();
         std::future<void> done = batch->done.get_future();
-        if (reqs.empty()) return {};
         {
             std::lock_guard lock(mu_);
             for (std::size_t i = 0; i < reqs.size(); ++i)

@@ -119,44 +119,56 @@ void pace(std::size_t n) {
     std::this_thread::sleep_until(slot);
 }
 
+namespace {
+
+constexpr int connect_timed_out = -1;  ///< tcp_connect: no answer before the deadline
+constexpr int connect_unusable = -2;   ///< tcp_connect: no address or no socket (error set)
+
+/// One non-blocking TCP connect, bounded by `deadline`: 0 when connected (fd set, the
+/// caller closes it), else the connect's errno, connect_timed_out or connect_unusable.
+/// The one connect probe_tcp and Connection::open share.
+int tcp_connect(const std::string& address, int port, Clock::time_point deadline, int& fd,
+                std::string& error) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    fd = -1;
+    if (!resolve(address, port, SOCK_STREAM, ss, len, error)) return connect_unusable;
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::strerror(errno);
+        return connect_unusable;
+    }
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) return 0;
+    if (errno != EINPROGRESS) return errno;
+    if (wait_fd(fd, POLLOUT, deadline) == 0) return connect_timed_out;
+    int err = 0;
+    socklen_t el = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+    return err;
+}
+
+}  // namespace
+
 PortProbe probe_tcp(const std::string& address, int port, std::chrono::milliseconds timeout) {
     pace();
     PortProbe r;
     auto t0 = Clock::now();
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (!resolve(address, port, SOCK_STREAM, ss, len, r.detail)) return r;
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        r.detail = std::strerror(errno);
-        return r;
-    }
-    int rc = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
+    int fd = -1;
+    const int rc = tcp_connect(address, port, t0 + timeout, fd, r.detail);
     if (rc == 0) {
         r.state = PortState::open;
-    } else if (errno != EINPROGRESS) {
-        r.state = from_errno(errno, r.detail);
-    } else if (short ev = wait_fd(fd, POLLOUT, t0 + timeout); ev == 0) {
-        r.state = PortState::filtered;
-        r.detail = "no answer in " + std::to_string(timeout.count()) + " ms (dropped)";
-    } else {
-        int err = 0;
-        socklen_t el = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-        if (err == 0) {
-            r.state = PortState::open;
-            r.detail = "connected";
-        } else {
-            r.state = from_errno(err, r.detail);
-            if (err == ECONNREFUSED) r.detail = "connection refused (RST)";
-        }
-    }
-    if (r.state == PortState::open) {
+        r.detail = "connected";
         // Close with RST: no TIME_WAIT on the audited host's side for a probe.
         linger lg{1, 0};
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    } else if (rc == connect_timed_out) {
+        r.state = PortState::filtered;
+        r.detail = "no answer in " + std::to_string(timeout.count()) + " ms (dropped)";
+    } else if (rc != connect_unusable) {
+        r.state = from_errno(rc, r.detail);
+        if (rc == ECONNREFUSED) r.detail = "connection refused (RST)";
     }
-    close(fd);
+    if (fd >= 0) close(fd);
     r.ms = ms_since(t0);
     return r;
 }
@@ -217,33 +229,10 @@ bool Connection::open(const std::string& address, int port, std::chrono::millise
                       std::string& error) {
     pace();
     timeout_ = timeout;
-    auto t0 = Clock::now();
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (!resolve(address, port, SOCK_STREAM, ss, len, error)) return false;
-    fd_ = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) {
-        error = std::strerror(errno);
-        return false;
-    }
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        if (errno != EINPROGRESS) {
-            error = std::strerror(errno);
-            return false;
-        }
-        if (wait_fd(fd_, POLLOUT, t0 + timeout) == 0) {
-            error = "no answer in " + std::to_string(timeout.count()) + " ms";
-            return false;
-        }
-        int err = 0;
-        socklen_t el = sizeof err;
-        getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &el);
-        if (err != 0) {
-            error = std::strerror(err);
-            return false;
-        }
-    }
-    return true;
+    const int rc = tcp_connect(address, port, Clock::now() + timeout, fd_, error);
+    if (rc == connect_timed_out) error = "no answer in " + std::to_string(timeout.count()) + " ms";
+    else if (rc > 0) error = std::strerror(rc);
+    return rc == 0;
 }
 
 bool Connection::send(std::string_view data) {

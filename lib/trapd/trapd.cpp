@@ -53,14 +53,16 @@ bool parse_size(const std::string& text, std::size_t& out) {
     return true;
 }
 
-bool from_hex_ok(const std::string& text) {
-    std::string raw;
-    return from_hex(text, raw);
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// Wall-clock time in ns: what an event's and a stats record's `ts` are made from.
+std::int64_t realtime_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 constexpr std::size_t batch = 64;
 constexpr std::size_t max_datagram = 65536;
 
@@ -172,11 +174,9 @@ class Receiver {
             }
             int n = recvmmsg(fd, msgs.data(), batch, MSG_DONTWAIT, nullptr);
             if (n <= 0) return;  // EAGAIN: empty; anything else: try again at the next wakeup
-            timespec ts{};
-            clock_gettime(CLOCK_REALTIME, &ts);
             PacketMeta meta;
             meta.listener = static_cast<std::uint32_t>(index);
-            meta.received_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+            meta.received_ns = realtime_ns();
             std::uint64_t dropped = 0;
             for (int i = 0; i < n; ++i) {
                 auto& h = msgs[i].msg_hdr;
@@ -490,10 +490,8 @@ void Decoder::reject(Reject why, const Source& src, const trap::Message& m) {
     std::uint64_t count = r.suppressed + 1;
     r.suppressed = 0;
     r.next = now + std::chrono::milliseconds(o_.report_interval_ms);
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
     JsonOut j(out_);
-    begin_record(j, "event", static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+    begin_record(j, "event", realtime_ns());
     j.key("source").str(src.host);
     j.key("source_port").num(src.port);
     j.key("transport").str("snmp");
@@ -816,10 +814,8 @@ Clock::time_point Decoder::next_deadline(Clock::time_point now) const {
 
 void Decoder::write_stats(std::uint64_t kernel_drops, std::size_t queue_used,
                           std::size_t queue_cap, bool final) {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
     JsonOut j(out_);
-    begin_record(j, "stats", static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+    begin_record(j, "stats", realtime_ns());
     j.key("tool").str("dce-trapd");
     j.key("final").boolean(final);
     j.key("uptime").dbl(std::chrono::duration<double>(Clock::now() - started_).count());
@@ -871,13 +867,6 @@ std::string Decoder::summary(std::uint64_t kernel_drops) const {
 }  // namespace
 
 int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
-    for (const auto& h : o.allow_engine_ids) {
-        std::string raw;
-        if (!from_hex(h, raw)) {
-            ctx.log().error("--allow-engine-id {}: not hex", h);
-            return exit_usage;
-        }
-    }
     std::string warning;
     LocalEngine engine = load_local_engine(o.state_dir.empty() ? default_state_dir() : o.state_dir,
                                            o.engine_id, warning);

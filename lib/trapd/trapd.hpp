@@ -43,7 +43,5 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& options);
 
 /// "8M", "512K", "1G", "65536": bytes; false when malformed.
 bool parse_size(const std::string& text, std::size_t& out);
-/// True when `text` is hex ("0x" prefix and ':' separators allowed).
-bool from_hex_ok(const std::string& text);
 
 }  // namespace dce::trapd

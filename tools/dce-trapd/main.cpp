@@ -3,6 +3,7 @@
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "core/time.hpp"
+#include "trapd/security.hpp"
 #include "trapd/trapd.hpp"
 
 #include <cctype>
@@ -119,6 +120,10 @@ int main(int argc, char** argv) {
     auto app = dce::cli::make_app(doc, common);
 
     dce::trapd::TrapdOptions o;
+    auto hex_check = [](const std::string& s) {
+        std::string raw;
+        return dce::trapd::from_hex(s, raw) ? std::string() : s + ": not hex";
+    };
     dce::cli::add_repeatable_option(
         *app, "--listen", o.listen,
         "UDP address to receive on: ADDR:PORT, [IPV6]:PORT, :PORT (every address, IPv4 and "
@@ -128,14 +133,13 @@ int main(int argc, char** argv) {
                   "Accept v1/v2c traps with any community, not only those of the credentials file");
     dce::cli::add_repeatable_option(*app, "--allow-engine-id", o.allow_engine_ids,
                                     "Accept SNMPv3 only from this sender engine ID (hex); "
-                                    "repeatable (default: any)");
+                                    "repeatable (default: any)")
+        ->check(hex_check);
     app->add_option("--engine-id", o.engine_id,
                     "This receiver's SNMPv3 engine ID (hex) for informs (default: made once, kept "
                     "in the state directory)")
         ->type_name("HEX")
-        ->check([](const std::string& s) {
-            return dce::trapd::from_hex_ok(s) ? std::string() : s + ": not hex";
-        });
+        ->check(hex_check);
     app->add_option("--state-dir", o.state_dir,
                     "Where the engine ID and boots are kept (default: $STATE_DIRECTORY, else "
                     "~/.local/state/dce)")
