@@ -47,8 +47,12 @@ void sleep_until(double t) {
     timespec ts{};
     ts.tv_sec = static_cast<time_t>(t);
     ts.tv_nsec = static_cast<long>((t - static_cast<double>(ts.tv_sec)) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec += 1; ts.tv_nsec -= 1000000000L; }
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {}
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec += 1;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
 }
 
 [[noreturn]] void die(const std::string& msg) {
@@ -61,7 +65,8 @@ sockaddr_storage parse_target(const std::string& s, socklen_t& len) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0) die("--target wants HOST:PORT, got '" + s + "'");
     std::string host = s.substr(0, colon), port = s.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     addrinfo hints{};
     hints.ai_socktype = SOCK_DGRAM;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
@@ -82,7 +87,8 @@ struct Result {
 };
 
 // Sends `count` copies of `pkt` on the connected socket `fd`.
-Result blast(int fd, const std::vector<unsigned char>& pkt, unsigned long long count, double rate, int batch) {
+Result blast(int fd, const std::vector<unsigned char>& pkt, unsigned long long count, double rate,
+             int batch) {
     std::vector<iovec> iov(static_cast<size_t>(batch));
     std::vector<mmsghdr> msgs(static_cast<size_t>(batch));
     for (int i = 0; i < batch; ++i) {
@@ -97,7 +103,8 @@ Result blast(int fd, const std::vector<unsigned char>& pkt, unsigned long long c
     const double start = now_s();
     while (r.sent < count) {
         unsigned long long want = count - r.sent;
-        if (want > static_cast<unsigned long long>(batch)) want = static_cast<unsigned long long>(batch);
+        if (want > static_cast<unsigned long long>(batch))
+            want = static_cast<unsigned long long>(batch);
         if (rate > 0) {
             // Token bucket: by time t, floor((t - start) * rate) datagrams may have gone.
             // Wait until a whole batch (or the remainder) is allowed, then send it.
@@ -106,9 +113,11 @@ Result blast(int fd, const std::vector<unsigned char>& pkt, unsigned long long c
         }
         int n = sendmmsg(fd, msgs.data(), static_cast<unsigned>(want), 0);
         if (n < 0) {
-            if (errno == ENOBUFS || errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNREFUSED || errno == EINTR) {
+            if (errno == ENOBUFS || errno == EAGAIN || errno == EWOULDBLOCK ||
+                errno == ECONNREFUSED || errno == EINTR) {
                 ++r.retries;
-                if (++consecutive > kMaxConsecutiveRetries) die("the target keeps refusing: " + std::string(std::strerror(errno)));
+                if (++consecutive > kMaxConsecutiveRetries)
+                    die("the target keeps refusing: " + std::string(std::strerror(errno)));
                 if (errno != EINTR) {
                     timespec ts{0, 20000};  // 20 us: let the queue drain
                     nanosleep(&ts, nullptr);
@@ -129,14 +138,16 @@ int open_connected(const sockaddr_storage& to, socklen_t len) {
     if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
     int sndbuf = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), len) != 0) die(std::string("connect: ") + std::strerror(errno));
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), len) != 0)
+        die(std::string("connect: ") + std::strerror(errno));
     return fd;
 }
 
 void report(const Result& r, const std::string& target, size_t bytes) {
     double rate = r.seconds > 0 ? static_cast<double>(r.sent) / r.seconds : 0;
-    std::fprintf(stderr, "trapsend: sent=%llu seconds=%.4f rate=%.0f retries=%llu target=%s bytes=%zu\n", r.sent, r.seconds,
-                 rate, r.retries, target.c_str(), bytes);
+    std::fprintf(stderr,
+                 "trapsend: sent=%llu seconds=%.4f rate=%.0f retries=%llu target=%s bytes=%zu\n",
+                 r.sent, r.seconds, rate, r.retries, target.c_str(), bytes);
 }
 
 // --selftest: a receiver on 127.0.0.1 and one on ::1 (ephemeral ports, big buffers), a
@@ -151,7 +162,10 @@ int selftest() {
     const std::vector<unsigned char> pkt(120, 0x42);
     for (int family : {AF_INET, AF_INET6}) {
         int rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (rx < 0) { check(family == AF_INET6, "receiver socket (IPv6 may be off)"); continue; }
+        if (rx < 0) {
+            check(family == AF_INET6, "receiver socket (IPv6 may be off)");
+            continue;
+        }
         int big = 4 << 20;
         setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
         sockaddr_storage ss{};
@@ -167,7 +181,11 @@ int selftest() {
             a->sin6_addr = in6addr_loopback;
             len = sizeof *a;
         }
-        if (bind(rx, reinterpret_cast<sockaddr*>(&ss), len) != 0) { check(family == AF_INET6, "bind (IPv6 may be off)"); close(rx); continue; }
+        if (bind(rx, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            check(family == AF_INET6, "bind (IPv6 may be off)");
+            close(rx);
+            continue;
+        }
         getsockname(rx, reinterpret_cast<sockaddr*>(&ss), &len);
         timeval tv{0, 200000};
         setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -181,15 +199,20 @@ int selftest() {
             if (k < 0) break;
             if (k == static_cast<ssize_t>(pkt.size()) && buf[0] == 0x42) ++got;
         }
-        check(r.sent == n, family == AF_INET ? "IPv4 burst: all 1000 accepted" : "IPv6 burst: all 1000 accepted");
-        check(got == n, family == AF_INET ? "IPv4 burst: all 1000 received" : "IPv6 burst: all 1000 received");
+        check(r.sent == n, family == AF_INET ? "IPv4 burst: all 1000 accepted"
+                                             : "IPv6 burst: all 1000 accepted");
+        check(got == n, family == AF_INET ? "IPv4 burst: all 1000 received"
+                                          : "IPv6 burst: all 1000 received");
         if (family == AF_INET) {
             // 2,000 at 10,000/s: the last batch is not due before 0.2 s, so the run can be
             // no shorter (a loaded machine may make it longer: not checked, not a timing test).
             Result p = blast(tx, pkt, 2000, 10000, 64);
-            std::fprintf(stderr, "trapsend selftest: paced 2000 at 10000/s took %.3f s\n", p.seconds);
-            check(p.sent == 2000 && p.seconds >= 0.199, "paced 2000 at 10000/s: not faster than asked");
-            while (recv(rx, buf, sizeof buf, MSG_DONTWAIT) >= 0) {}
+            std::fprintf(stderr, "trapsend selftest: paced 2000 at 10000/s took %.3f s\n",
+                         p.seconds);
+            check(p.sent == 2000 && p.seconds >= 0.199,
+                  "paced 2000 at 10000/s: not faster than asked");
+            while (recv(rx, buf, sizeof buf, MSG_DONTWAIT) >= 0) {
+            }
         }
         close(tx);
         close(rx);
@@ -200,7 +223,8 @@ int selftest() {
 
 void usage() {
     std::fprintf(stderr,
-                 "usage: trapsend --packet FILE --target HOST:PORT --count N [--rate PER_SECOND] [--batch B]\n"
+                 "usage: trapsend --packet FILE --target HOST:PORT --count N [--rate PER_SECOND] "
+                 "[--batch B]\n"
                  "       trapsend --selftest\n");
     std::exit(2);
 }
@@ -219,18 +243,28 @@ int main(int argc, char** argv) {
             return argv[++i];
         };
         if (a == "--selftest") return selftest();
-        if (a == "--packet") packet_file = val();
-        else if (a == "--target") target = val();
-        else if (a == "--count") count = std::strtoull(val().c_str(), nullptr, 10);
-        else if (a == "--rate") rate = std::strtod(val().c_str(), nullptr);
-        else if (a == "--batch") batch = std::atoi(val().c_str());
-        else usage();
+        if (a == "--packet")
+            packet_file = val();
+        else if (a == "--target")
+            target = val();
+        else if (a == "--count")
+            count = std::strtoull(val().c_str(), nullptr, 10);
+        else if (a == "--rate")
+            rate = std::strtod(val().c_str(), nullptr);
+        else if (a == "--batch")
+            batch = std::atoi(val().c_str());
+        else
+            usage();
     }
-    if (packet_file.empty() || target.empty() || count == 0 || rate < 0 || batch < 1 || batch > kMaxBatch) usage();
+    if (packet_file.empty() || target.empty() || count == 0 || rate < 0 || batch < 1 ||
+        batch > kMaxBatch)
+        usage();
     std::ifstream in(packet_file, std::ios::binary);
     if (!in) die("cannot read " + packet_file);
-    std::vector<unsigned char> pkt((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (pkt.empty() || pkt.size() > 65507) die(packet_file + ": not one datagram (" + std::to_string(pkt.size()) + " bytes)");
+    std::vector<unsigned char> pkt((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+    if (pkt.empty() || pkt.size() > 65507)
+        die(packet_file + ": not one datagram (" + std::to_string(pkt.size()) + " bytes)");
     socklen_t len = 0;
     sockaddr_storage to = parse_target(target, len);
     int fd = open_connected(to, len);

@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         return 0;
     }
-    for (const auto& vb : m.pdu.varbinds) (void)dce::trap::oid_to_string(vb.oid);
+    for (const auto& vb : m.pdu.varbinds)
+        (void)dce::trap::oid_to_string(vb.oid);
     auto again = dce::trap::encode_message(m);
     dce::trap::Message back;
     if (!dce::trap::decode_message(

@@ -29,8 +29,8 @@ struct Target {
     std::string name;     ///< what findings name as `target`: the address unless named
     std::string address;  ///< IP literal (127.0.0.1, ::1) or host name
     Json policy = Json::object();
-    Json device;          ///< a `device` record (firmware, model, sys_object_id), or null
-    int line = 0;         ///< line in the policy file where the target is (SARIF)
+    Json device;   ///< a `device` record (firmware, model, sys_object_id), or null
+    int line = 0;  ///< line in the policy file where the target is (SARIF)
 };
 
 struct Policy {
@@ -55,12 +55,12 @@ struct CheckContext {
 
 /// One check a family can produce: its stable id and what the report says about it.
 struct CheckInfo {
-    std::string_view id;           ///< "web.hsts", "ports.denied", ...
-    std::string_view name;         ///< CamelCase for SARIF: "HstsPresent"
-    std::string_view title;        ///< one line
-    std::string_view help;         ///< what to do when it fails
-    std::string_view reference;    ///< handbook section or standard
-    std::string_view severity;     ///< info|low|medium|high|critical when it fails
+    std::string_view id;         ///< "web.hsts", "ports.denied", ...
+    std::string_view name;       ///< CamelCase for SARIF: "HstsPresent"
+    std::string_view title;      ///< one line
+    std::string_view help;       ///< what to do when it fails
+    std::string_view reference;  ///< handbook section or standard
+    std::string_view severity;   ///< info|low|medium|high|critical when it fails
 };
 
 /// A check family: which checks it makes, and the function that makes them.

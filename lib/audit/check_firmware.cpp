@@ -69,8 +69,7 @@ bool minimum_for(const Json& table, const std::string& model, std::string& minim
             return true;
         }
     for (auto it = table.begin(); it != table.end(); ++it)
-        if (it.value().is_string() &&
-            fnmatch(it.key().c_str(), model.c_str(), FNM_CASEFOLD) == 0) {
+        if (it.value().is_string() && fnmatch(it.key().c_str(), model.c_str(), FNM_CASEFOLD) == 0) {
             minimum = it.value().get<std::string>();
             key = it.key();
             return true;
@@ -126,11 +125,9 @@ std::vector<Finding> run_firmware(const CheckContext& ctx) {
         if (p.minimum.empty()) continue;
         Json ev = {{"part", p.what}, {"minimum", p.minimum}, {"minimum_from", p.minimum_from}};
         if (!p.model.empty()) ev["model"] = p.model;
-        const std::string name =
-            p.what == "card" ? ctx.target.name + " card" : ctx.target.name;
-        const std::string label =
-            (p.what == "card" ? "management card " : "firmware ") +
-            (p.model.empty() ? std::string() : p.model + " ");
+        const std::string name = p.what == "card" ? ctx.target.name + " card" : ctx.target.name;
+        const std::string label = (p.what == "card" ? "management card " : "firmware ") +
+                                  (p.model.empty() ? std::string() : p.model + " ");
         Status st;
         std::string msg;
         if (p.firmware.empty()) {
@@ -169,8 +166,9 @@ std::vector<Finding> run_firmware(const CheckContext& ctx) {
         if (!any_firmware) {
             msg = "no firmware known: run dce-discover first or give firmware.version";
         } else if (models.empty()) {
-            msg = "no model known to find a minimum for: give firmware.model or "
-                  "firmware.minimum";
+            msg =
+                "no model known to find a minimum for: give firmware.model or "
+                "firmware.minimum";
         } else {
             msg = "no minimum for model " + models.front() +
                   (models.size() > 1 ? " or " + models.back() : std::string()) +
@@ -185,14 +183,22 @@ std::vector<Finding> run_firmware(const CheckContext& ctx) {
 
 std::string_view exception_name(int code) {
     switch (code) {
-        case 1: return "illegal function";
-        case 2: return "illegal data address";
-        case 3: return "illegal data value";
-        case 4: return "server device failure";
-        case 6: return "server device busy";
-        case 10: return "gateway path unavailable";
-        case 11: return "gateway target device failed to respond";
-        default: return "exception";
+        case 1:
+            return "illegal function";
+        case 2:
+            return "illegal data address";
+        case 3:
+            return "illegal data value";
+        case 4:
+            return "server device failure";
+        case 6:
+            return "server device busy";
+        case 10:
+            return "gateway path unavailable";
+        case 11:
+            return "gateway target device failed to respond";
+        default:
+            return "exception";
     }
 }
 
@@ -206,8 +212,8 @@ std::string printable(std::string_view s) {
 
 /// Sends one Modbus request (PDU) with `unit` and reads the reply. True when a
 /// well-formed Modbus TCP reply came back; `ev` gets what it said, `why` why not.
-bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_view pdu,
-                    Json& ev, std::string& why) {
+bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_view pdu, Json& ev,
+                    std::string& why) {
     Connection conn;
     if (!conn.open(ctx.target.address, port, ctx.timeout, why)) return false;
     const unsigned tid = 0x4443;
@@ -230,8 +236,8 @@ bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_vie
         return static_cast<unsigned>(static_cast<unsigned char>(s[i]));
     };
     if (head.size() < 7) {
-        why = head.empty() ? "no reply" : "a short reply (" + std::to_string(head.size()) +
-                                              " bytes)";
+        why =
+            head.empty() ? "no reply" : "a short reply (" + std::to_string(head.size()) + " bytes)";
         return false;
     }
     const unsigned rtid = byte(head, 0) << 8 | byte(head, 1);
@@ -257,8 +263,7 @@ bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_vie
     }
     if (fn == 0x2b && body.size() >= 7 && byte(body, 1) == 0x0e) {
         // Read Device Identification: objects 0 VendorName, 1 ProductCode, 2 Revision.
-        static constexpr std::array<const char*, 3> names = {"vendor", "product_code",
-                                                             "revision"};
+        static constexpr std::array<const char*, 3> names = {"vendor", "product_code", "revision"};
         std::size_t at = 7;
         for (unsigned n = byte(body, 6); n > 0 && at + 2 <= body.size(); --n) {
             const unsigned id = byte(body, at), olen = byte(body, at + 1);
@@ -308,12 +313,9 @@ std::vector<Finding> run_modbus(const CheckContext& ctx) {
         return out;
     }
     const PortProbe p = probe_tcp(ctx.target.address, port, ctx.timeout);
-    Json ev = {{"port", port},
-               {"protocol", "tcp"},
-               {"expected", expected},
-               {"state", to_string(p.state)},
-               {"detail", p.detail},
-               {"ms", static_cast<long long>(p.ms)}};
+    Json ev = {{"port", port},         {"protocol", "tcp"},
+               {"expected", expected}, {"state", to_string(p.state)},
+               {"detail", p.detail},   {"ms", static_cast<long long>(p.ms)}};
     Status st;
     std::string msg;
     if (p.state == PortState::error) {
@@ -324,8 +326,7 @@ std::vector<Finding> run_modbus(const CheckContext& ctx) {
         const bool modbus = speaks_modbus(ctx, port, unit, ev);
         if (!expected) {
             st = Status::fail;
-            msg = label + " is open" +
-                  (modbus ? " and answers Modbus" : std::string()) +
+            msg = label + " is open" + (modbus ? " and answers Modbus" : std::string()) +
                   "; Modbus TCP has no authentication and the policy does not expect it here";
         } else if (modbus) {
             st = Status::pass;
@@ -337,8 +338,8 @@ std::vector<Finding> run_modbus(const CheckContext& ctx) {
         }
     } else if (!expected) {
         st = Status::pass;
-        msg = label + " is not reachable: " + std::string(to_string(p.state)) + " (" +
-              p.detail + ")";
+        msg =
+            label + " is not reachable: " + std::string(to_string(p.state)) + " (" + p.detail + ")";
     } else {
         st = Status::fail;
         msg = label + " is " + std::string(to_string(p.state)) + " (" + p.detail +

@@ -188,7 +188,8 @@ Attempt try_login(const LoginSpec& s, std::string_view user, std::string_view pa
     }
     Attempt a = judge(s, http_request(req, timeout));
     // The request held the password: wipe it before the request goes away.
-    for (auto& [k, v] : req.headers) std::fill(v.begin(), v.end(), '\0');
+    for (auto& [k, v] : req.headers)
+        std::fill(v.begin(), v.end(), '\0');
     std::fill(req.body.begin(), req.body.end(), '\0');
     return a;
 }
@@ -331,8 +332,8 @@ bool read_new(LogWatch& w, const CheckContext& ctx, std::string& text) {
             w.error = "logs.url: " + why;
             return false;
         }
-        HttpResponse r = http_request({"GET", u.host, u.port, u.scheme == "https", u.path, {}, {}},
-                                      ctx.timeout);
+        HttpResponse r =
+            http_request({"GET", u.host, u.port, u.scheme == "https", u.path, {}, {}}, ctx.timeout);
         if (!r.ok) {
             w.error = "cannot read " + w.log.value("url", std::string()) + ": " + r.error;
             return false;
@@ -343,12 +344,13 @@ bool read_new(LogWatch& w, const CheckContext& ctx, std::string& text) {
     // journal: journalctl on this machine, from just before the attempt.
     const auto secs =
         std::chrono::duration_cast<std::chrono::seconds>(w.since.time_since_epoch()).count();
-    std::vector<std::string> args = {"journalctl", "--no-pager", "-q", "-o", "cat",
-                                     "--since", "@" + std::to_string(secs)};
+    std::vector<std::string> args = {
+        "journalctl", "--no-pager", "-q", "-o", "cat", "--since", "@" + std::to_string(secs)};
     if (w.log.contains("unit") && w.log["unit"].is_string())
         args.insert(args.end(), {"-u", w.log["unit"].get<std::string>()});
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     int out_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -403,7 +405,8 @@ bool journal_present() {
     namespace fs = std::filesystem;
     for (const char* dir : {"/run/log/journal", "/var/log/journal"}) {
         std::error_code ec;
-        for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+             it.increment(ec)) {
             if (it.depth() > 1) it.disable_recursion_pending();
             if (it->path().extension() == ".journal") return true;
         }
@@ -431,8 +434,9 @@ bool prepare_watch(const CheckContext& ctx, const Json& log, LogWatch& w, std::s
     if (w.kind == "journal" && !journal_present()) {
         // journalctl prints nothing and exits 0 without a journal: say so before any
         // login, or the check would read as "not logged".
-        why = "no systemd journal on this machine (no *.journal under /run/log/journal or "
-              "/var/log/journal): logs.kind \"journal\" cannot be checked here";
+        why =
+            "no systemd journal on this machine (no *.journal under /run/log/journal or "
+            "/var/log/journal): logs.kind \"journal\" cannot be checked here";
         return false;
     }
     if (w.kind == "file") {
@@ -534,9 +538,9 @@ Finding check_logged(const CheckContext& ctx) {
                                                     : log.value("url", std::string());
     if (w.found_line.empty())
         return finding(logged_check, ctx, Status::fail,
-                       "the bad login was refused (status " +
-                           std::to_string(a.response.status) + ") but did not appear in " +
-                           where + " within " + ev["window"].get<std::string>(),
+                       "the bad login was refused (status " + std::to_string(a.response.status) +
+                           ") but did not appear in " + where + " within " +
+                           ev["window"].get<std::string>(),
                        ev);
     return finding(logged_check, ctx, Status::pass,
                    "the bad login was refused (status " + std::to_string(a.response.status) +

@@ -32,11 +32,10 @@ std::string snmpv3_discovery() {
     // SNMPv3 GET with an empty engine ID, noAuthNoPriv, reportable: every agent answers
     // with a Report carrying its engine ID (RFC 3414 4).
     static const unsigned char pkt[] = {
-        0x30, 0x3a, 0x02, 0x01, 0x03, 0x30, 0x0f, 0x02, 0x02, 0x4a, 0x69, 0x02, 0x03, 0x00,
-        0xff, 0xe3, 0x04, 0x01, 0x04, 0x02, 0x01, 0x03, 0x04, 0x10, 0x30, 0x0e, 0x04, 0x00,
-        0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00, 0x04, 0x00, 0x30, 0x12,
-        0x04, 0x00, 0x04, 0x00, 0xa0, 0x0c, 0x02, 0x02, 0x37, 0xf0, 0x02, 0x01, 0x00, 0x02,
-        0x01, 0x00, 0x30, 0x00};
+        0x30, 0x3a, 0x02, 0x01, 0x03, 0x30, 0x0f, 0x02, 0x02, 0x4a, 0x69, 0x02, 0x03, 0x00, 0xff,
+        0xe3, 0x04, 0x01, 0x04, 0x02, 0x01, 0x03, 0x04, 0x10, 0x30, 0x0e, 0x04, 0x00, 0x02, 0x01,
+        0x00, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00, 0x04, 0x00, 0x30, 0x12, 0x04, 0x00, 0x04,
+        0x00, 0xa0, 0x0c, 0x02, 0x02, 0x37, 0xf0, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00};
     return std::string(reinterpret_cast<const char*>(pkt), sizeof pkt);
 }
 std::string ntp_client() {
@@ -55,10 +54,14 @@ std::string dns_query() {
 std::pair<std::string, std::string> udp_probe_for(int port) {
     switch (port) {
         case 161:
-        case 162: return {snmpv3_discovery(), "SNMP"};
-        case 123: return {ntp_client(), "NTP"};
-        case 53: return {dns_query(), "DNS"};
-        default: return {std::string(1, '\0'), ""};
+        case 162:
+            return {snmpv3_discovery(), "SNMP"};
+        case 123:
+            return {ntp_client(), "NTP"};
+        case 53:
+            return {dns_query(), "DNS"};
+        default:
+            return {std::string(1, '\0'), ""};
     }
 }
 
@@ -106,8 +109,10 @@ std::vector<Finding> run(const CheckContext& ctx) {
                 protocol = name;
                 p = probe_udp(ctx.target.address, port, payload, ctx.timeout);
             }
-            Json ev = {{"port", port},          {"protocol", proto},
-                       {"state", to_string(p.state)}, {"detail", p.detail},
+            Json ev = {{"port", port},
+                       {"protocol", proto},
+                       {"state", to_string(p.state)},
+                       {"detail", p.detail},
                        {"ms", static_cast<long long>(p.ms)}};
             if (!protocol.empty()) ev["probe"] = protocol;
             Status st;

@@ -146,34 +146,51 @@ FtpReply parse_ftp_reply(std::string_view data) {
         }
     }
     r.size = pos;
-    for (std::size_t i = 0; i < texts.size(); ++i) r.text += (i ? " | " : "") + texts[i];
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        r.text += (i ? " | " : "") + texts[i];
     return r;
 }
 
 TelnetGreeting parse_telnet(std::string_view d) {
     auto option = [](unsigned char o) -> std::string {
         switch (o) {
-            case 0: return "BINARY";
-            case 1: return "ECHO";
-            case 3: return "SUPPRESS-GO-AHEAD";
-            case 5: return "STATUS";
-            case 6: return "TIMING-MARK";
-            case 24: return "TERMINAL-TYPE";
-            case 31: return "NAWS";
-            case 32: return "TERMINAL-SPEED";
-            case 33: return "TOGGLE-FLOW-CONTROL";
-            case 34: return "LINEMODE";
-            case 35: return "X-DISPLAY-LOCATION";
-            case 36: return "ENVIRON";
-            case 37: return "AUTHENTICATION";
-            case 38: return "ENCRYPT";
-            case 39: return "NEW-ENVIRON";
-            default: return std::to_string(o);
+            case 0:
+                return "BINARY";
+            case 1:
+                return "ECHO";
+            case 3:
+                return "SUPPRESS-GO-AHEAD";
+            case 5:
+                return "STATUS";
+            case 6:
+                return "TIMING-MARK";
+            case 24:
+                return "TERMINAL-TYPE";
+            case 31:
+                return "NAWS";
+            case 32:
+                return "TERMINAL-SPEED";
+            case 33:
+                return "TOGGLE-FLOW-CONTROL";
+            case 34:
+                return "LINEMODE";
+            case 35:
+                return "X-DISPLAY-LOCATION";
+            case 36:
+                return "ENVIRON";
+            case 37:
+                return "AUTHENTICATION";
+            case 38:
+                return "ENCRYPT";
+            case 39:
+                return "NEW-ENVIRON";
+            default:
+                return std::to_string(o);
         }
     };
     auto command = [](unsigned char c) -> std::string {
-        static const char* const names[] = {"SE", "NOP", "DM",   "BRK",  "IP", "AO", "AYT", "EC",
-                                            "EL", "GA",  "SB",   "WILL", "WONT", "DO", "DONT"};
+        static const char* const names[] = {"SE", "NOP", "DM", "BRK",  "IP",   "AO", "AYT", "EC",
+                                            "EL", "GA",  "SB", "WILL", "WONT", "DO", "DONT"};
         return c >= 240 && c <= 254 ? names[c - 240] : std::to_string(c);
     };
     constexpr unsigned char IAC = 255, SB = 250, WILL = 251, DONT = 254;
@@ -247,8 +264,7 @@ const CheckInfo cleartext_checks[] = {
     {"ftp.off", "FtpDisabled", "FTP does not accept connections unless the policy expects it",
      "Disable FTP on the device (use SFTP/SCP or HTTPS for files); if it is needed, set "
      "ftp.expected in the policy.",
-     "DCE security handbook: Network Protocol and Ports; Validate security settings",
-     "medium"},
+     "DCE security handbook: Network Protocol and Ports; Validate security settings", "medium"},
     {"ftp.anonymous", "FtpAnonymousRefused", "FTP refuses anonymous login",
      "Disable anonymous FTP on the device (on vsftpd: anonymous_enable=NO).",
      "RFC 1635 (anonymous FTP); DCE security handbook: Validate security settings", "high"},
@@ -464,11 +480,11 @@ Finding check_telnet(const CheckContext& ctx, const Service& svc) {
     ev["negotiation"] = g.negotiation;
     ev["text"] = g.text;
     std::string said;
-    for (const auto& n : g.negotiation) said += (said.empty() ? "" : ", ") + n;
+    for (const auto& n : g.negotiation)
+        said += (said.empty() ? "" : ", ") + n;
     if (!g.text.empty()) said += (said.empty() ? "\"" : ", \"") + g.text + "\"";
     std::string msg = label + " accepts connections; Telnet sends passwords in clear";
-    msg += said.empty() ? " (it sent nothing within " + std::to_string(ctx.timeout.count()) +
-                              " ms)"
+    msg += said.empty() ? " (it sent nothing within " + std::to_string(ctx.timeout.count()) + " ms)"
                         : " (first: " + said + ")";
     return make_finding(telnet_off, ctx.target, Status::fail, msg, ev);
 }
@@ -522,8 +538,8 @@ Json reply_json(const FtpReply& r) {
     return {{"code", r.code}, {"text", r.text}};
 }
 
-Finding check_ftp_anonymous(const CheckContext& ctx, const std::string& label,
-                            const PortProbe& p, const FtpSession& s, Json ev) {
+Finding check_ftp_anonymous(const CheckContext& ctx, const std::string& label, const PortProbe& p,
+                            const FtpSession& s, Json ev) {
     auto finding = [&](Status st, std::string msg) {
         return make_finding(ftp_anon, ctx.target, st, std::move(msg), ev);
     };
@@ -559,8 +575,10 @@ Finding check_ftp_anonymous(const CheckContext& ctx, const std::string& label,
     if (c >= 400 && c < 600)
         return finding(Status::pass, "anonymous FTP refused: " + step + " answered " + said);
     if (s.tried_pass && c == 332)
-        return finding(Status::pass, "anonymous FTP not logged in: the server wants an account "
-                                     "(" + said + ")");
+        return finding(Status::pass,
+                       "anonymous FTP not logged in: the server wants an account "
+                       "(" +
+                           said + ")");
     return finding(Status::warn, "anonymous FTP: unexpected answer to " + step + ": " + said);
 }
 
@@ -603,7 +621,8 @@ std::vector<Finding> run_cleartext(const CheckContext& ctx) {
                               label + " is open, as the policy expects (ftp.expected): " + banner}
                     : Verdict{Status::fail, label +
                                                 " accepts connections; FTP sends passwords in "
-                                                "clear: " + banner};
+                                                "clear: " +
+                                                banner};
         }
         out.push_back(make_finding(ftp_off, ctx.target, v->status, v->message, ev));
     }

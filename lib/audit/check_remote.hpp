@@ -11,8 +11,8 @@ namespace dce::audit::remote {
 /// An SSH identification string (RFC 4253 4.2): "SSH-protoversion-softwareversion SP
 /// comments CR LF", possibly after other lines the server sends first.
 struct SshIdent {
-    bool found = false;     ///< a whole "SSH-" line (ended by LF) was read
-    std::string line;       ///< that line without CR LF, made visible()
+    bool found = false;  ///< a whole "SSH-" line (ended by LF) was read
+    std::string line;    ///< that line without CR LF, made visible()
     std::string protoversion, softwareversion, comments;
     std::vector<std::string> preamble;  ///< lines before it, made visible()
 };
@@ -28,7 +28,7 @@ SshProtocol classify_ssh_protocol(std::string_view protoversion);
 struct FtpReply {
     bool complete = false;
     int code = 0;
-    std::string text;  ///< the reply's lines joined by " | ", made visible()
+    std::string text;      ///< the reply's lines joined by " | ", made visible()
     std::size_t size = 0;  ///< bytes of `data` the reply took (the rest is the next reply)
 };
 FtpReply parse_ftp_reply(std::string_view data);

@@ -26,10 +26,10 @@ TEST_CASE("SSH identification: OpenSSH's, split into its parts", "[audit][ssh]")
     CHECK(classify_ssh_protocol(id.protoversion) == SshProtocol::v2_only);
 }
 
-TEST_CASE("SSH identification: lines before it are the preamble (RFC 4253 4.2)",
-          "[audit][ssh]") {
-    auto id = parse_ssh_ident("Welcome to the UPS\r\nAuthorized use only\n"
-                              "SSH-1.99-OldServer\r\nbinary after it \x01\x02");
+TEST_CASE("SSH identification: lines before it are the preamble (RFC 4253 4.2)", "[audit][ssh]") {
+    auto id = parse_ssh_ident(
+        "Welcome to the UPS\r\nAuthorized use only\n"
+        "SSH-1.99-OldServer\r\nbinary after it \x01\x02");
     REQUIRE(id.found);
     CHECK(id.preamble == std::vector<std::string>{"Welcome to the UPS", "Authorized use only"});
     CHECK(id.protoversion == "1.99");
@@ -41,8 +41,7 @@ TEST_CASE("SSH identification: lines before it are the preamble (RFC 4253 4.2)",
     CHECK(classify_ssh_protocol("") == SshProtocol::unknown);
 }
 
-TEST_CASE("SSH identification: not found until the line ends, nor in other text",
-          "[audit][ssh]") {
+TEST_CASE("SSH identification: not found until the line ends, nor in other text", "[audit][ssh]") {
     CHECK_FALSE(parse_ssh_ident("SSH-2.0-Open").found);
     CHECK_FALSE(parse_ssh_ident("").found);
     CHECK_FALSE(parse_ssh_ident("HTTP/1.1 400 Bad Request\r\n\r\n").found);
@@ -94,7 +93,10 @@ TEST_CASE("Telnet: option negotiation spelled out, text kept", "[audit][telnet]"
 
     // Subnegotiation with its parameters; an escaped 255 is data; an unknown option is
     // its number; a command without an option; a truncated sequence.
-    g = parse_telnet("\xff\xfa\x18\x01\xff\xf0" "a\xff\xff" "b\xff\xfe\xc8\xff\xf9\xff");
+    g = parse_telnet(
+        "\xff\xfa\x18\x01\xff\xf0"
+        "a\xff\xff"
+        "b\xff\xfe\xc8\xff\xf9\xff");
     CHECK(g.negotiation == std::vector<std::string>{"IAC SB TERMINAL-TYPE 0x01 IAC SE",
                                                     "IAC DONT 200", "IAC GA", "IAC"});
     CHECK(g.text == "a\\xffb");

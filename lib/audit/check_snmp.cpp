@@ -29,12 +29,12 @@
 #include "snmp/snmp.hpp"
 
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include <atomic>
 #include <deque>
@@ -67,8 +67,7 @@ const CheckInfo checks[] = {
      "Configure the agent's SNMPv3 users (access rules) to require authPriv, so nothing it "
      "answers crosses the network in clear text.",
      "DCE security handbook: SNMP (SNMPv3 with authentication and privacy); RFC 3414", "high"},
-    {"snmp.v3-authpriv", "SnmpV3AuthPrivWorks",
-     "The site's SNMPv3 authPriv credential works",
+    {"snmp.v3-authpriv", "SnmpV3AuthPrivWorks", "The site's SNMPv3 authPriv credential works",
      "Check the user, protocols and passphrases of the credential against the agent's SNMPv3 "
      "user; dce-poll needs them to read the device.",
      "DCE security handbook: SNMP (SNMPv3 with authentication and privacy)", "medium"},
@@ -260,8 +259,11 @@ Finding default_communities(const CheckContext& ctx, const Settings& s) {
             other.push_back(std::move(e));
         }
     }
-    Json ev = {{"port", s.port},     {"v1v2c_allowed", s.v1v2c}, {"answered", answered},
-               {"no_answer", silent}, {"other", other}};
+    Json ev = {{"port", s.port},
+               {"v1v2c_allowed", s.v1v2c},
+               {"answered", answered},
+               {"no_answer", silent},
+               {"other", other}};
     Status st;
     std::string msg;
     if (!answered.empty()) {
@@ -320,22 +322,25 @@ std::optional<Finding> v3_security(const CheckContext& ctx, const Settings& s,
 Finding lower_level(const CheckContext& ctx, const Settings& s, const CheckInfo& check,
                     const snmp::Security& full, bool with_auth) {
     if (with_auth && full.auth_protocol.empty()) {
-        Finding f = make_finding(check, ctx.target, Status::error,
-                                 "credential '" + s.credential +
-                                     "' has no auth_protocol: it cannot test authNoPriv");
+        Finding f = make_finding(
+            check, ctx.target, Status::error,
+            "credential '" + s.credential + "' has no auth_protocol: it cannot test authNoPriv");
         f.target = label(ctx, s);
         return f;
     }
-    snmp::Security sec = with_auth ? snmp::Security::v3(full.user, full.auth_protocol,
-                                                        full.auth_pass, "", Secret())
-                                   : snmp::Security::v3(full.user, "", Secret(), "", Secret());
+    snmp::Security sec =
+        with_auth ? snmp::Security::v3(full.user, full.auth_protocol, full.auth_pass, "", Secret())
+                  : snmp::Security::v3(full.user, "", Secret(), "", Secret());
     sec.context = full.context;
     const std::string level(sec.level());
     std::vector<snmp::Request> reqs;
     reqs.push_back(get_request(ctx, s, sec));
     const snmp::Response r = run_requests(ctx, std::move(reqs)).front();
-    Json ev = {{"port", s.port}, {"level", level}, {"user", sec.user},
-               {"credential", s.credential}, {"status", snmp::to_string(r.status)}};
+    Json ev = {{"port", s.port},
+               {"level", level},
+               {"user", sec.user},
+               {"credential", s.credential},
+               {"status", snmp::to_string(r.status)}};
     if (r.engine) ev["engine_id"] = r.engine->engine_id;
     if (!r.report.empty()) {
         ev["report_oid"] = oid_to_string(r.report.front().oid);
@@ -363,8 +368,9 @@ Finding lower_level(const CheckContext& ctx, const Settings& s, const CheckInfo&
                 // net-snmp's snmpd (and VACM agents in general) refuse a level below the
                 // access rule's with authorizationError rather than a USM report.
                 st = Status::pass;
-                msg = level + " refused: the agent answered authorizationError (no access at "
-                              "this level)";
+                msg = level +
+                      " refused: the agent answered authorizationError (no access at "
+                      "this level)";
             } else {
                 st = Status::warn;
                 msg = "the agent accepted the " + level + " request but answered: " + r.message;
@@ -383,8 +389,10 @@ Finding lower_level(const CheckContext& ctx, const Settings& s, const CheckInfo&
             break;
         case snmp::Status::auth_failure:
             st = Status::error;
-            msg = "could not test " + level + ": the agent refused the credential's "
-                  "authentication key (" + r.message + ")";
+            msg = "could not test " + level +
+                  ": the agent refused the credential's "
+                  "authentication key (" +
+                  r.message + ")";
             break;
         default:
             st = Status::error;
@@ -398,20 +406,23 @@ Finding lower_level(const CheckContext& ctx, const Settings& s, const CheckInfo&
 
 Finding auth_priv(const CheckContext& ctx, const Settings& s, const snmp::Security& sec) {
     if (sec.level() != "authPriv") {
-        Finding f = make_finding(authpriv_check, ctx.target, Status::error,
-                                 "credential '" + s.credential + "' is " +
-                                     std::string(sec.level()) +
-                                     ", not authPriv: add auth_protocol/auth_pass and "
-                                     "priv_protocol/priv_pass");
+        Finding f =
+            make_finding(authpriv_check, ctx.target, Status::error,
+                         "credential '" + s.credential + "' is " + std::string(sec.level()) +
+                             ", not authPriv: add auth_protocol/auth_pass and "
+                             "priv_protocol/priv_pass");
         f.target = label(ctx, s);
         return f;
     }
     std::vector<snmp::Request> reqs;
     reqs.push_back(get_request(ctx, s, sec));
     const snmp::Response r = run_requests(ctx, std::move(reqs)).front();
-    Json ev = {{"port", s.port},         {"level", sec.level()},
-               {"user", sec.user},       {"credential", s.credential},
-               {"auth_protocol", sec.auth_protocol}, {"priv_protocol", sec.priv_protocol},
+    Json ev = {{"port", s.port},
+               {"level", sec.level()},
+               {"user", sec.user},
+               {"credential", s.credential},
+               {"auth_protocol", sec.auth_protocol},
+               {"priv_protocol", sec.priv_protocol},
                {"status", snmp::to_string(r.status)}};
     if (r.engine) ev["engine_id"] = r.engine->engine_id;
     Status st;
@@ -479,7 +490,7 @@ std::vector<std::string> new_lines(const std::string& path, off_t& offset) {
     std::vector<std::string> lines;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return lines;
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd, &st) == 0 && st.st_size < offset) offset = 0;
     std::string data;
     char buf[65536];
@@ -500,7 +511,8 @@ std::string probe_community() {
     std::random_device rd;
     static const char hex[] = "0123456789abcdef";
     std::string s = "dce-audit-probe-";
-    for (int i = 0; i < 12; ++i) s += hex[rd() % 16];
+    for (int i = 0; i < 12; ++i)
+        s += hex[rd() % 16];
     return s;
 }
 
@@ -517,27 +529,29 @@ Finding refused_and_logged(const CheckContext& ctx, const Settings& s) {
                        "\"snmp\" policy");
     if (!s.trap_log.is_object() || !s.trap_log.contains("events") ||
         !s.trap_log.at("events").is_string())
-        return finding(Status::error, "snmp.trap_log needs \"events\": the path of dce-trapd's "
-                                      "output");
+        return finding(Status::error,
+                       "snmp.trap_log needs \"events\": the path of dce-trapd's "
+                       "output");
     const std::string events = s.trap_log.at("events").get<std::string>();
     const std::string window_text = s.trap_log.value("window", std::string("30s"));
     const auto window = parse_duration(window_text);
-    if (!window) return finding(Status::error, "snmp.trap_log.window: '" + window_text +
-                                                   "' is not a duration (e.g. 30s)");
-    struct stat st{};
+    if (!window)
+        return finding(Status::error,
+                       "snmp.trap_log.window: '" + window_text + "' is not a duration (e.g. 30s)");
+    struct stat st {};
     if (::stat(events.c_str(), &st) != 0 || access(events.c_str(), R_OK) != 0)
-        return finding(Status::error, "cannot read the trap log " + events + ": " +
-                                          std::strerror(errno));
+        return finding(Status::error,
+                       "cannot read the trap log " + events + ": " + std::strerror(errno));
     off_t offset = st.st_size;  // only what arrives after the probe counts
 
     const std::string community = probe_community();
-    Json ev = {{"port", s.port},     {"version", "v2c"},   {"community", community},
-               {"events", events},   {"window", window_text}, {"trap_oid", auth_failure_trap}};
+    Json ev = {{"port", s.port},   {"version", "v2c"},      {"community", community},
+               {"events", events}, {"window", window_text}, {"trap_oid", auth_failure_trap}};
     const auto sent = std::chrono::steady_clock::now();
     std::vector<snmp::Request> reqs;
     // One datagram: each attempt makes the agent send one more trap.
-    reqs.push_back(get_request(
-        ctx, s, snmp::Security::community_v(snmp::Version::v2c, Secret(community)), 0));
+    reqs.push_back(
+        get_request(ctx, s, snmp::Security::community_v(snmp::Version::v2c, Secret(community)), 0));
     const snmp::Response r = run_requests(ctx, std::move(reqs)).front();
     ev["answer"] = snmp::to_string(r.status);
     if (r.ok() || r.status == snmp::Status::agent_error)
@@ -554,8 +568,7 @@ Finding refused_and_logged(const CheckContext& ctx, const Settings& s) {
             if (!j.is_object() || j.value("type", "") != "event" ||
                 j.value("trap_oid", "") != auth_failure_trap)
                 continue;
-            if (!sources.count(canonical_address(j.value("source", std::string()))))
-                continue;
+            if (!sources.count(canonical_address(j.value("source", std::string())))) continue;
             ev["event_ts"] = j.value("ts", "");
             ev["source"] = j.value("source", "");
             return finding(Status::pass,
@@ -599,7 +612,8 @@ std::vector<Finding> run(const CheckContext& ctx) {
     // together (on the shared engine), so a silent agent costs one timeout, not four.
     std::vector<std::future<Finding>> pending;
     if (ctx.wanted(community_check.id) && !ctx.stop())
-        pending.push_back(std::async(std::launch::async, [&] { return default_communities(ctx, s); }));
+        pending.push_back(
+            std::async(std::launch::async, [&] { return default_communities(ctx, s); }));
     for (const CheckInfo* c : {&noauth_check, &authnopriv_check, &authpriv_check}) {
         if (!ctx.wanted(c->id) || ctx.stop()) continue;
         snmp::Security sec;
@@ -615,7 +629,8 @@ std::vector<Finding> run(const CheckContext& ctx) {
             return auth_priv(ctx, s, sec);
         }));
     }
-    for (auto& f : pending) out.push_back(f.get());
+    for (auto& f : pending)
+        out.push_back(f.get());
     return out;
 }
 

@@ -115,17 +115,22 @@ Hsts parse_hsts(const HttpResponse& r) {
         auto semi = rest.find(';');
         std::string_view d = rest.substr(0, semi);
         rest = semi == std::string_view::npos ? "" : rest.substr(semi + 1);
-        while (!d.empty() && std::isspace(static_cast<unsigned char>(d.front()))) d.remove_prefix(1);
-        while (!d.empty() && std::isspace(static_cast<unsigned char>(d.back()))) d.remove_suffix(1);
+        while (!d.empty() && std::isspace(static_cast<unsigned char>(d.front())))
+            d.remove_prefix(1);
+        while (!d.empty() && std::isspace(static_cast<unsigned char>(d.back())))
+            d.remove_suffix(1);
         auto eq = d.find('=');
         std::string name = lower(std::string(d.substr(0, eq)));
-        while (!name.empty() && name.back() == ' ') name.pop_back();
+        while (!name.empty() && name.back() == ' ')
+            name.pop_back();
         if (name == "includesubdomains") h.include_subdomains = true;
         if (name == "preload") h.preload = true;
         if (name != "max-age" || eq == std::string_view::npos) continue;
         std::string_view num = d.substr(eq + 1);
-        while (!num.empty() && (num.front() == ' ' || num.front() == '"')) num.remove_prefix(1);
-        while (!num.empty() && (num.back() == ' ' || num.back() == '"')) num.remove_suffix(1);
+        while (!num.empty() && (num.front() == ' ' || num.front() == '"'))
+            num.remove_prefix(1);
+        while (!num.empty() && (num.back() == ' ' || num.back() == '"'))
+            num.remove_suffix(1);
         long long n = 0;
         auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
         if (ec == std::errc() && p == num.data() + num.size() && n >= 0 && !h.max_age)
@@ -184,9 +189,8 @@ Finding check_redirect(const CheckContext& ctx, const Json& web, const HttpRespo
         hosts.push_back(bare_host(web["redirect_host"].get<std::string>()));
     if (std::find(hosts.begin(), hosts.end(), lower(u.host)) == hosts.end())
         return web_finding(redirect_check, ctx, Status::fail,
-                           where + " redirects to another host (" + u.host +
-                               "); expected " + hosts.front() +
-                               " (web.redirect_host names another allowed host)",
+                           where + " redirects to another host (" + u.host + "); expected " +
+                               hosts.front() + " (web.redirect_host names another allowed host)",
                            ev);
     if (r.status != 301 && r.status != 308)
         return web_finding(redirect_check, ctx, Status::fail,
@@ -200,10 +204,9 @@ Finding check_redirect(const CheckContext& ctx, const Json& web, const HttpRespo
                                std::to_string(u.port) + ", not to web.https_port " +
                                std::to_string(https_port),
                            ev);
-    return web_finding(redirect_check, ctx, Status::pass,
-                       where + " redirects permanently (" + std::to_string(r.status) + ") to " +
-                           *loc,
-                       ev);
+    return web_finding(
+        redirect_check, ctx, Status::pass,
+        where + " redirects permanently (" + std::to_string(r.status) + ") to " + *loc, ev);
 }
 
 Finding check_hsts(const CheckContext& ctx, const Json& web, const HttpResponse& r, int https_port,
@@ -214,17 +217,18 @@ Finding check_hsts(const CheckContext& ctx, const Json& web, const HttpResponse&
     if (plain && plain->ok && plain->header("Strict-Transport-Security"))
         ev["sent_over_http"] = *plain->header("Strict-Transport-Security");
     if (!r.ok)
-        return web_finding(hsts_check, ctx, Status::error,
-                           "cannot read an HTTPS answer on port " + std::to_string(https_port) +
-                               ": " + r.error,
-                           ev);
-    const long long min_age = web.contains("hsts_min_age") && web["hsts_min_age"].is_number_integer()
-                                  ? web["hsts_min_age"].get<long long>()
-                                  : 31536000;
+        return web_finding(
+            hsts_check, ctx, Status::error,
+            "cannot read an HTTPS answer on port " + std::to_string(https_port) + ": " + r.error,
+            ev);
+    const long long min_age =
+        web.contains("hsts_min_age") && web["hsts_min_age"].is_number_integer()
+            ? web["hsts_min_age"].get<long long>()
+            : 31536000;
     ev["min_age"] = min_age;
     Hsts h = parse_hsts(r);
-    const std::string over_http =
-        ev.contains("sent_over_http") ? " (it is sent over plain HTTP, where browsers ignore it)"
+    const std::string over_http = ev.contains("sent_over_http")
+                                      ? " (it is sent over plain HTTP, where browsers ignore it)"
                                       : "";
     if (!h.present)
         return web_finding(hsts_check, ctx, Status::fail,
@@ -272,7 +276,8 @@ tls::EndpointResult probe_endpoint(const CheckContext& ctx, int port, bool proto
     out.error_message = "the run was interrupted";
     tls::Prober prober;
     pace(protocols ? 7 : 1);  // the handshake, and one per protocol question
-    prober.run({spec}, opts, [&](tls::EndpointResult&& r) { out = std::move(r); }, ctx.stop);
+    prober.run(
+        {spec}, opts, [&](tls::EndpointResult&& r) { out = std::move(r); }, ctx.stop);
     return out;
 }
 
@@ -355,10 +360,9 @@ std::vector<Finding> run_web(const CheckContext& ctx) {
                 out.push_back(web_finding(http_off_check, ctx, Status::error,
                                           where + ": could not probe: " + p.detail, ev));
             else
-                out.push_back(web_finding(http_off_check, ctx, Status::pass,
-                                          where + " is " + std::string(to_string(p.state)) + " (" +
-                                              p.detail + ")",
-                                          ev));
+                out.push_back(web_finding(
+                    http_off_check, ctx, Status::pass,
+                    where + " is " + std::string(to_string(p.state)) + " (" + p.detail + ")", ev));
         } else {
             out.push_back(web_finding(http_off_check, ctx, Status::skip,
                                       "web.http is \"" + http_mode + "\", not \"off\""));
@@ -367,8 +371,8 @@ std::vector<Finding> run_web(const CheckContext& ctx) {
     if (ctx.stop()) return out;
     if (ctx.wanted(hsts_check.id)) {
         if (want_hsts) {
-            HttpResponse r = http_request({"GET", ctx.target.address, https_port, true, "/", {}, {}},
-                                          ctx.timeout);
+            HttpResponse r = http_request(
+                {"GET", ctx.target.address, https_port, true, "/", {}, {}}, ctx.timeout);
             out.push_back(check_hsts(ctx, web, r, https_port, plain ? &*plain : nullptr));
         } else {
             out.push_back(web_finding(hsts_check, ctx, Status::skip, "web.hsts is false"));
@@ -391,7 +395,8 @@ std::vector<Finding> run_cert(const CheckContext& ctx) {
                                 ": " + (r.ok ? "the server sent none" : r.error_message);
         ev["error"] = r.ok ? "no certificate" : r.error_message;
         for (const auto& c : cert_checks)
-            if (ctx.wanted(c.id)) out.push_back(make_finding(c, ctx.target, Status::error, msg, ev));
+            if (ctx.wanted(c.id))
+                out.push_back(make_finding(c, ctx.target, Status::error, msg, ev));
         return out;
     }
     const tls::CertInfo leaf = tls::describe_cert(r.chain.front().get());
@@ -403,13 +408,13 @@ std::vector<Finding> run_cert(const CheckContext& ctx) {
         if (tls::is_vendor_default(leaf, why))
             out.push_back(make_finding(default_check, ctx.target, Status::fail,
                                        "the HTTPS certificate is the management card's factory "
-                                       "default: " + why,
+                                       "default: " +
+                                           why,
                                        ev));
         else
-            out.push_back(make_finding(default_check, ctx.target, Status::pass,
-                                       "the HTTPS certificate is not a factory default (" +
-                                           leaf.subject + ")",
-                                       ev));
+            out.push_back(make_finding(
+                default_check, ctx.target, Status::pass,
+                "the HTTPS certificate is not a factory default (" + leaf.subject + ")", ev));
     }
     if (ctx.stop() || !ctx.wanted(trusted_check.id)) return out;
     const std::string ca_file = cert.value("ca_file", std::string());
@@ -429,7 +434,8 @@ std::vector<Finding> run_cert(const CheckContext& ctx) {
     }
     if (!store.verify(r.chain, why)) {
         out.push_back(make_finding(trusted_check, ctx.target, Status::fail,
-                                   "the certificate does not chain to " + ca_file + ": " + why, ev));
+                                   "the certificate does not chain to " + ca_file + ": " + why,
+                                   ev));
         return out;
     }
     if (cert.contains("issuer") && cert["issuer"].is_string()) {
@@ -438,16 +444,15 @@ std::vector<Finding> run_cert(const CheckContext& ctx) {
         if (want != leaf.issuer && want != leaf.issuer_cn) {
             out.push_back(make_finding(trusted_check, ctx.target, Status::fail,
                                        "the certificate chains to " + ca_file +
-                                           " but its issuer is \"" + leaf.issuer +
-                                           "\", not \"" + want + "\"",
+                                           " but its issuer is \"" + leaf.issuer + "\", not \"" +
+                                           want + "\"",
                                        ev));
             return out;
         }
     }
-    out.push_back(make_finding(trusted_check, ctx.target, Status::pass,
-                               "the certificate chains to " + ca_file + " (issuer " + leaf.issuer +
-                                   ")",
-                               ev));
+    out.push_back(
+        make_finding(trusted_check, ctx.target, Status::pass,
+                     "the certificate chains to " + ca_file + " (issuer " + leaf.issuer + ")", ev));
     return out;
 }
 

@@ -7,9 +7,8 @@ namespace dce::audit {
 std::span<const Family> families() {
     // The order a target is checked in: reachability first, then each service.
     static const std::vector<Family> all = {
-        ports_family(),  web_family(),   cert_family(),     ssh_family(),
-        cleartext_family(), snmp_family(), login_family(), firmware_family(),
-        modbus_family(),
+        ports_family(), web_family(),   cert_family(),     ssh_family(),    cleartext_family(),
+        snmp_family(),  login_family(), firmware_family(), modbus_family(),
     };
     return all;
 }

@@ -33,7 +33,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool is_ip_literal(const std::string& host) {
     unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 bool wait_for(int fd, short events, Clock::time_point deadline) {
@@ -70,7 +71,8 @@ class Stream {
         // Headers are judged on any server, old ones included; nothing is trusted here.
         SSL_CTX_set_security_level(ctx_.get(), 0);
         SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_NONE, nullptr);
-        SSL_CTX_set_options(ctx_.get(), SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
+        SSL_CTX_set_options(ctx_.get(),
+                            SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
         ssl_.reset(SSL_new(ctx_.get()));
         if (!ssl_ || SSL_set_fd(ssl_.get(), fd_) != 1)
             return set_error(error, "cannot set up TLS on the socket");
@@ -79,8 +81,7 @@ class Stream {
             int rc = SSL_connect(ssl_.get());
             if (rc == 1) return true;
             if (!wait_ssl(rc)) {
-                if (timed_out_)
-                    return set_error(error, "TLS handshake: no answer in time");
+                if (timed_out_) return set_error(error, "TLS handshake: no answer in time");
                 return set_error(error, "TLS handshake failed: " + ssl_error());
             }
         }
@@ -119,7 +120,8 @@ class Stream {
                 if (rc == 1) return static_cast<long>(n);
                 int e = SSL_get_error(ssl_.get(), rc);
                 if (e == SSL_ERROR_ZERO_RETURN) return 0;
-                if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) return 0;  // EOF, no close_notify
+                if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+                    return 0;  // EOF, no close_notify
                 if (!wait_ssl(rc)) return -1;
                 continue;
             }
@@ -170,7 +172,8 @@ class Stream {
 };
 
 std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
         s.remove_suffix(1);
     return std::string(s);
@@ -236,8 +239,8 @@ bool parse_url(std::string_view text, Url& out, std::string& why) {
         if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     }
     if (!port_text.empty()) {
-        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(),
-                                       out.port);
+        auto [p, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), out.port);
         if (ec != std::errc() || p != port_text.data() + port_text.size() || out.port <= 0 ||
             out.port > 65535) {
             why = "\"" + std::string(text) + "\": bad port";
@@ -284,10 +287,11 @@ HttpResponse http_request(const HttpRequest& req, std::chrono::milliseconds time
     if (req.tls && !s.start_tls(is_ip_literal(host) ? "" : host, r.error)) return r;
     r.tls_protocol = s.protocol();
 
-    std::string msg = req.method + " " + req.path + " HTTP/1.1\r\nHost: " +
-                      host_header(host, req.port, req.tls) +
+    std::string msg = req.method + " " + req.path +
+                      " HTTP/1.1\r\nHost: " + host_header(host, req.port, req.tls) +
                       "\r\nUser-Agent: dce-audit\r\nAccept: */*\r\nConnection: close\r\n";
-    for (const auto& [k, v] : req.headers) msg += k + ": " + v + "\r\n";
+    for (const auto& [k, v] : req.headers)
+        msg += k + ": " + v + "\r\n";
     if (!req.body.empty() || req.method == "POST")
         msg += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
     msg += "\r\n" + req.body;
@@ -350,8 +354,9 @@ HttpResponse http_request(const HttpRequest& req, std::chrono::milliseconds time
         }
     }
     if (head_end == std::string::npos) {
-        r.error = in.empty() ? (s.timed_out() ? "no answer in time" : "no answer (connection closed)")
-                             : "the answer ended inside its headers";
+        r.error = in.empty()
+                      ? (s.timed_out() ? "no answer in time" : "no answer (connection closed)")
+                      : "the answer ended inside its headers";
         return r;
     }
     std::string_view body(in.data() + head_end, in.size() - head_end);

@@ -72,9 +72,10 @@ struct OneShot {
 }  // namespace
 
 TEST_CASE("http_request reads status, headers and a chunked body", "[audit][http]") {
-    OneShot s("HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n"
-              "Strict-Transport-Security: max-age=1\r\nstrict-transport-security: max-age=2\r\n"
-              "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    OneShot s(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n"
+        "Strict-Transport-Security: max-age=1\r\nstrict-transport-security: max-age=2\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     HttpResponse r = http_request({"GET", "127.0.0.1", s.port, false, "/", {}, {}},
                                   std::chrono::milliseconds(3000));
     REQUIRE(r.ok);

@@ -22,12 +22,18 @@ namespace dce::audit {
 
 std::string_view to_string(PortState s) {
     switch (s) {
-        case PortState::open: return "open";
-        case PortState::closed: return "closed";
-        case PortState::filtered: return "filtered";
-        case PortState::no_answer: return "no answer";
-        case PortState::unreachable: return "unreachable";
-        case PortState::error: return "error";
+        case PortState::open:
+            return "open";
+        case PortState::closed:
+            return "closed";
+        case PortState::filtered:
+            return "filtered";
+        case PortState::no_answer:
+            return "no answer";
+        case PortState::unreachable:
+            return "unreachable";
+        case PortState::error:
+            return "error";
     }
     return "error";
 }
@@ -230,8 +236,10 @@ bool Connection::open(const std::string& address, int port, std::chrono::millise
     pace();
     timeout_ = timeout;
     const int rc = tcp_connect(address, port, Clock::now() + timeout, fd_, error);
-    if (rc == connect_timed_out) error = "no answer in " + std::to_string(timeout.count()) + " ms";
-    else if (rc > 0) error = std::strerror(rc);
+    if (rc == connect_timed_out)
+        error = "no answer in " + std::to_string(timeout.count()) + " ms";
+    else if (rc > 0)
+        error = std::strerror(rc);
     return rc == 0;
 }
 
@@ -283,9 +291,11 @@ std::string_view version_token(std::string_view s) {
     std::string_view first;
     std::size_t i = 0;
     while (i < s.size()) {
-        while (i < s.size() && separator(s[i])) ++i;
+        while (i < s.size() && separator(s[i]))
+            ++i;
         std::size_t start = i;
-        while (i < s.size() && !separator(s[i])) ++i;
+        while (i < s.size() && !separator(s[i]))
+            ++i;
         std::string_view word = s.substr(start, i - start);
         if ((word.size() > 1 && (word[0] == 'v' || word[0] == 'V') && digit(word[1])))
             word.remove_prefix(1);
@@ -296,8 +306,8 @@ std::string_view version_token(std::string_view s) {
             word.remove_suffix(1);
         bool clean = true;
         for (char c : word)
-            clean = clean && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                              c == '-' || c == '_');
+            clean = clean && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                              c == '_');
         if (!clean) continue;
         if (word.find('.') != std::string_view::npos) return word;
         if (first.empty()) first = word;
@@ -309,7 +319,8 @@ int compare_versions(std::string_view a, std::string_view b) {
     auto skip_prefix = [](std::string_view s) {
         if (auto t = version_token(s); !t.empty()) return t;
         std::size_t i = 0;
-        while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+        while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])))
+            ++i;
         return s.substr(i);
     };
     a = skip_prefix(a);
@@ -326,7 +337,8 @@ int compare_versions(std::string_view a, std::string_view b) {
                    static_cast<bool>(std::isdigit(static_cast<unsigned char>(s[k]))) == digit)
                 ++k;
             r = s.substr(start, k - start);
-            while (k < s.size() && !std::isalnum(static_cast<unsigned char>(s[k]))) ++k;
+            while (k < s.size() && !std::isalnum(static_cast<unsigned char>(s[k])))
+                ++k;
             return r;
         };
         std::string_view x = run(a, i), y = run(b, j);
@@ -336,8 +348,10 @@ int compare_versions(std::string_view a, std::string_view b) {
         bool xd = std::isdigit(static_cast<unsigned char>(x[0]));
         bool yd = std::isdigit(static_cast<unsigned char>(y[0]));
         if (xd && yd) {
-            while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
-            while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+            while (x.size() > 1 && x[0] == '0')
+                x.remove_prefix(1);
+            while (y.size() > 1 && y[0] == '0')
+                y.remove_prefix(1);
             if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
             if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
         } else if (xd != yd) {

@@ -57,7 +57,8 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
     }
     if (o.list_checks) {
         for (const auto& f : families())
-            for (const auto& c : f.checks) ctx.out().write(list_record(f, c));
+            for (const auto& c : f.checks)
+                ctx.out().write(list_record(f, c));
         return exit_ok;
     }
     for (const auto& pattern : o.only)
@@ -76,12 +77,14 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
     // Targets from the command line (and device records on stdin) join the policy's.
     std::vector<std::string> specs;
     bool from_stdin = false;
-    for (const auto& t : o.targets) (t == "-" ? from_stdin = true : (specs.push_back(t), true));
+    for (const auto& t : o.targets)
+        (t == "-" ? from_stdin = true : (specs.push_back(t), true));
     if (!specs.empty()) {
         TargetList list;
         std::vector<std::string> errors;
         if (!list.add_all(specs, errors)) {
-            for (const auto& e : errors) ctx.log().error("{}", e);
+            for (const auto& e : errors)
+                ctx.log().error("{}", e);
             return exit_usage;
         }
         dce::Target t;
@@ -116,8 +119,9 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
         skipped_input = reader.rejected() > 0;
     }
     if (policy.targets.empty()) {
-        ctx.log().error("no targets: give addresses, '-' for device records, or a --policy "
-                        "with \"targets\"");
+        ctx.log().error(
+            "no targets: give addresses, '-' for device records, or a --policy "
+            "with \"targets\"");
         return exit_usage;
     }
 
@@ -147,8 +151,7 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
             rec["run"] = run_id;
             if (!o.site.empty()) rec["site"] = o.site;
             ++counts[std::string(to_string(f.status))];
-            if (auto it = lines.find(f.target.substr(0, f.target.find(' ')));
-                it != lines.end())
+            if (auto it = lines.find(f.target.substr(0, f.target.find(' '))); it != lines.end())
                 report.set_origin(f.target, {policy.path, it->second});
             if (o.format == "json")
                 ctx.out().write(rec);
@@ -169,12 +172,13 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
             std::size_t i = next.fetch_add(1);
             if (i >= policy.targets.size() || stop()) return;
             const Target& t = policy.targets[i];
-            CheckContext cc{t, policy, creds, std::chrono::milliseconds(o.timeout_ms), wanted,
-                            stop};
+            CheckContext cc{t,      policy, creds, std::chrono::milliseconds(o.timeout_ms),
+                            wanted, stop};
             for (const auto& fam : families()) {
                 if (stop()) return;
                 bool any = false;
-                for (const auto& c : fam.checks) any = any || wanted(c.id);
+                for (const auto& c : fam.checks)
+                    any = any || wanted(c.id);
                 if (!any) continue;
                 std::vector<Finding> found;
                 try {
@@ -202,9 +206,11 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
     };
     const std::size_t n = std::max<std::size_t>(1, std::min(o.concurrency, policy.targets.size()));
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i + 1 < n; ++i) threads.emplace_back(worker);
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        threads.emplace_back(worker);
     worker();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     if (failure) std::rethrow_exception(failure);
 
     if (o.format != "json") {
@@ -212,7 +218,8 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
         write_all(ctx.output_fd(), report.render(*fmt));
     }
     std::size_t total = 0;
-    for (const auto& [_, c] : counts) total += c;
+    for (const auto& [_, c] : counts)
+        total += c;
     ctx.log().info("{} targets, {} findings: {} pass, {} fail, {} warn, {} error, {} skip (run {})",
                    policy.targets.size(), total, counts["pass"], counts["fail"], counts["warn"],
                    counts["error"], counts["skip"], run_id);

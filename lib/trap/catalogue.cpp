@@ -20,7 +20,9 @@ void append_arcs(std::string& s, const Oid& oid, std::size_t from) {
     }
 }
 
-bool is_severity(const std::string& s) { return s == "info" || s == "warn" || s == "critical"; }
+bool is_severity(const std::string& s) {
+    return s == "info" || s == "warn" || s == "critical";
+}
 
 using nlohmann::json;
 
@@ -36,7 +38,8 @@ bool read_trap(const json& j, const std::string& path, std::string_view origin,
         return false;
     }
     auto oid = j.find("oid");
-    if (oid == j.end() || !oid->is_string() || !parse_oid(oid->get_ref<const std::string&>(), t.oid)) {
+    if (oid == j.end() || !oid->is_string() ||
+        !parse_oid(oid->get_ref<const std::string&>(), t.oid)) {
         error = where(origin, path + ".oid") + "missing, or not a numeric OID in a string";
         return false;
     }
@@ -68,7 +71,8 @@ bool read_trap(const json& j, const std::string& path, std::string_view origin,
         }
         for (std::size_t k = 0; k < a->size(); ++k) {
             const auto& v = (*a)[k];
-            if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 10000) {
+            if (!v.is_number_integer() || v.get<std::int64_t>() < 0 ||
+                v.get<std::int64_t>() > 10000) {
                 error = where(origin, path + ".arguments[" + std::to_string(k) + "]") +
                         "not a varbind index (0..10000)";
                 return false;

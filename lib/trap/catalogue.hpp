@@ -15,13 +15,13 @@
 namespace dce::trap {
 
 struct TrapInfo {
-    Oid oid;                ///< the SNMPv2 notification OID (v1 traps mapped, RFC 3584)
-    std::string name;       ///< upsOnBattery
-    std::string mib;        ///< PowerNet-MIB
-    std::string severity;   ///< info | warn | critical
-    std::string summary;    ///< text, with %s/%d placeholders filled from `arguments`
+    Oid oid;                     ///< the SNMPv2 notification OID (v1 traps mapped, RFC 3584)
+    std::string name;            ///< upsOnBattery
+    std::string mib;             ///< PowerNet-MIB
+    std::string severity;        ///< info | warn | critical
+    std::string summary;         ///< text, with %s/%d placeholders filled from `arguments`
     std::vector<int> arguments;  ///< varbind indexes (0-based) the placeholders take
-    std::string file;       ///< catalogue file it came from
+    std::string file;            ///< catalogue file it came from
 };
 
 class Catalogue {

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -198,7 +198,8 @@ TEST_CASE("a bad file is reported by name and the others still load", "[trap]") 
         "objects": {"1.3.6.1.4.1.9.9": "bObject"}})");
     d.write("c.json", R"({"mib": "C", "traps": [{"oid": "1.3.6.1.4.1.9.0.3", "name": "cTrap",
         "severity": "major"}]})");
-    d.write("d.json", R"({"mib": "D", "traps": [{"oid": "iso.3.6", "name": "dTrap", "severity": "info"}]})");
+    d.write("d.json",
+            R"({"mib": "D", "traps": [{"oid": "iso.3.6", "name": "dTrap", "severity": "info"}]})");
     d.write("e.json", R"([1, 2])");
     d.write("notes.txt", "not a catalogue");
     Catalogue c;
@@ -254,7 +255,8 @@ TEST_CASE("a user's file replaces a shipped entry with the same OID", "[trap]") 
     CHECK(c.find(O("1.3.6.1.4.1.318.0.9"))->mib == "PowerNet-MIB");
 }
 
-TEST_CASE("default catalogue dirs: built-in or $DCE_TRAP_DIR, then the user's, then extra", "[trap]") {
+TEST_CASE("default catalogue dirs: built-in or $DCE_TRAP_DIR, then the user's, then extra",
+          "[trap]") {
     auto keep = [](const char* n) {
         const char* v = std::getenv(n);
         return v ? std::optional<std::string>(v) : std::nullopt;
@@ -270,8 +272,10 @@ TEST_CASE("default catalogue dirs: built-in or $DCE_TRAP_DIR, then the user's, t
     CHECK(dirs[0].size() > 6);
     CHECK(dirs[0].substr(dirs[0].size() - 6) == "/traps");
     auto restore = [](const char* n, const std::optional<std::string>& v) {
-        if (v) ::setenv(n, v->c_str(), 1);
-        else ::unsetenv(n);
+        if (v)
+            ::setenv(n, v->c_str(), 1);
+        else
+            ::unsetenv(n);
     };
     restore("DCE_TRAP_DIR", old_trap);
     restore("XDG_CONFIG_HOME", old_xdg);

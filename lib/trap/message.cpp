@@ -14,19 +14,32 @@ namespace dce::trap {
 
 std::string_view type_name(ValueType t) {
     switch (t) {
-        case ValueType::integer: return "Integer32";
-        case ValueType::octet_string: return "OCTET STRING";
-        case ValueType::null: return "NULL";
-        case ValueType::object_id: return "OBJECT IDENTIFIER";
-        case ValueType::ip_address: return "IpAddress";
-        case ValueType::counter32: return "Counter32";
-        case ValueType::gauge32: return "Gauge32";
-        case ValueType::timeticks: return "TimeTicks";
-        case ValueType::opaque: return "Opaque";
-        case ValueType::counter64: return "Counter64";
-        case ValueType::no_such_object: return "noSuchObject";
-        case ValueType::no_such_instance: return "noSuchInstance";
-        case ValueType::end_of_mib_view: return "endOfMibView";
+        case ValueType::integer:
+            return "Integer32";
+        case ValueType::octet_string:
+            return "OCTET STRING";
+        case ValueType::null:
+            return "NULL";
+        case ValueType::object_id:
+            return "OBJECT IDENTIFIER";
+        case ValueType::ip_address:
+            return "IpAddress";
+        case ValueType::counter32:
+            return "Counter32";
+        case ValueType::gauge32:
+            return "Gauge32";
+        case ValueType::timeticks:
+            return "TimeTicks";
+        case ValueType::opaque:
+            return "Opaque";
+        case ValueType::counter64:
+            return "Counter64";
+        case ValueType::no_such_object:
+            return "noSuchObject";
+        case ValueType::no_such_instance:
+            return "noSuchInstance";
+        case ValueType::end_of_mib_view:
+            return "endOfMibView";
     }
     return "unknown";
 }
@@ -36,8 +49,8 @@ namespace {
 constexpr std::uint8_t tag_integer = 0x02, tag_octets = 0x04, tag_null = 0x05, tag_oid = 0x06,
                        tag_sequence = 0x30, tag_ipaddr = 0x40, tag_counter32 = 0x41,
                        tag_gauge32 = 0x42, tag_timeticks = 0x43, tag_opaque = 0x44,
-                       tag_counter64 = 0x46, tag_no_such_object = 0x80,
-                       tag_no_such_instance = 0x81, tag_end_of_mib_view = 0x82;
+                       tag_counter64 = 0x46, tag_no_such_object = 0x80, tag_no_such_instance = 0x81,
+                       tag_end_of_mib_view = 0x82;
 constexpr std::size_t max_oid_arcs = 128;
 
 // ---------------------------------------------------------------------------------------
@@ -81,7 +94,8 @@ class Decoder {
             if (n > 4) return fail("length of more than 4 bytes", pos - 1);
             if (end - pos < n) return fail(truncated_length(what), pos);
             len = 0;
-            for (std::size_t i = 0; i < n; ++i) len = (len << 8) | d_[pos++];
+            for (std::size_t i = 0; i < n; ++i)
+                len = (len << 8) | d_[pos++];
         }
         if (len > end - pos) return fail(std::string(what) + " longer than the data", start);
         return true;
@@ -97,8 +111,8 @@ class Decoder {
     }
 
     // Two's complement of at most 8 significant bytes (after redundant sign bytes).
-    bool signed_value(std::size_t pos, std::size_t len, std::size_t max_bytes,
-                      std::int64_t& out, std::string_view what) {
+    bool signed_value(std::size_t pos, std::size_t len, std::size_t max_bytes, std::int64_t& out,
+                      std::string_view what) {
         if (len == 0) return fail(std::string(what) + " with no bytes", pos);
         std::size_t start = pos;
         while (len > 1 && ((d_[pos] == 0x00 && !(d_[pos + 1] & 0x80)) ||
@@ -108,14 +122,15 @@ class Decoder {
         }
         if (len > max_bytes) return fail(std::string(what) + " out of range", start);
         std::uint64_t v = (d_[pos] & 0x80) ? ~std::uint64_t{0} : 0;
-        for (std::size_t i = 0; i < len; ++i) v = (v << 8) | d_[pos + i];
+        for (std::size_t i = 0; i < len; ++i)
+            v = (v << 8) | d_[pos + i];
         out = static_cast<std::int64_t>(v);
         return true;
     }
 
     // Unsigned: a set top bit is a negative number; leading 0x00 bytes are accepted.
-    bool unsigned_value(std::size_t pos, std::size_t len, std::size_t max_bytes,
-                        std::uint64_t& out, std::string_view what) {
+    bool unsigned_value(std::size_t pos, std::size_t len, std::size_t max_bytes, std::uint64_t& out,
+                        std::string_view what) {
         if (len == 0) return fail(std::string(what) + " with no bytes", pos);
         std::size_t start = pos;
         if (d_[pos] & 0x80) return fail(std::string("negative ") + std::string(what), start);
@@ -125,13 +140,13 @@ class Decoder {
         }
         if (len > max_bytes) return fail(std::string(what) + " out of range", start);
         std::uint64_t v = 0;
-        for (std::size_t i = 0; i < len; ++i) v = (v << 8) | d_[pos + i];
+        for (std::size_t i = 0; i < len; ++i)
+            v = (v << 8) | d_[pos + i];
         out = v;
         return true;
     }
 
-    bool int32_field(std::size_t& pos, std::size_t end, std::int32_t& out,
-                     std::string_view what) {
+    bool int32_field(std::size_t& pos, std::size_t end, std::int32_t& out, std::string_view what) {
         std::size_t len = 0;
         if (!expect(pos, end, tag_integer, len, what)) return false;
         std::int64_t v = 0;
@@ -151,8 +166,8 @@ class Decoder {
         return true;
     }
 
-    bool octets_field(std::size_t& pos, std::size_t end, std::string& out,
-                      std::string_view what, std::size_t* value_offset = nullptr) {
+    bool octets_field(std::size_t& pos, std::size_t end, std::string& out, std::string_view what,
+                      std::size_t* value_offset = nullptr) {
         std::size_t len = 0;
         if (!expect(pos, end, tag_octets, len, what)) return false;
         out.assign(reinterpret_cast<const char*>(d_ + pos), len);
@@ -229,8 +244,8 @@ class Decoder {
             case tag_no_such_object:
             case tag_no_such_instance:
             case tag_end_of_mib_view:
-                v.type = tag == tag_null             ? ValueType::null
-                         : tag == tag_no_such_object ? ValueType::no_such_object
+                v.type = tag == tag_null               ? ValueType::null
+                         : tag == tag_no_such_object   ? ValueType::no_such_object
                          : tag == tag_no_such_instance ? ValueType::no_such_instance
                                                        : ValueType::end_of_mib_view;
                 if (len != 0) return fail("NULL value with content", start);
@@ -337,8 +352,7 @@ class Decoder {
         if (!expect(pos, end, tag_sequence, len, "UsmSecurityParameters")) return false;
         std::size_t uend = pos + len;
         if (!octets_field(pos, uend, u.engine_id, "msgAuthoritativeEngineID")) return false;
-        if (!nonnegative_field(pos, uend, u.boots, "msgAuthoritativeEngineBoots"))
-            return false;
+        if (!nonnegative_field(pos, uend, u.boots, "msgAuthoritativeEngineBoots")) return false;
         if (!nonnegative_field(pos, uend, u.time, "msgAuthoritativeEngineTime")) return false;
         std::size_t at = pos;
         if (!octets_field(pos, uend, u.user, "msgUserName")) return false;
@@ -388,8 +402,7 @@ class Decoder {
             if (!int32_field(pos, gend, m.security_model, "msgSecurityModel")) return false;
             if (pos != gend) return fail("extra bytes in msgGlobalData", pos);
             if (m.security_model != 3)
-                return fail("unsupported msgSecurityModel " + std::to_string(m.security_model),
-                            at);
+                return fail("unsupported msgSecurityModel " + std::to_string(m.security_model), at);
             std::size_t slen = 0;
             if (!expect(pos, end, tag_octets, slen, "msgSecurityParameters")) return false;
             if (!usm(pos, pos + slen, m.usm)) return false;
@@ -408,9 +421,7 @@ class Decoder {
     }
 
   private:
-    static std::string missing(std::string_view what) {
-        return "missing " + std::string(what);
-    }
+    static std::string missing(std::string_view what) { return "missing " + std::string(what); }
     static std::string truncated_length(std::string_view what) {
         return "truncated length of " + std::string(what);
     }
@@ -445,7 +456,8 @@ void put_length(std::string& out, std::size_t len) {
         len >>= 8;
     }
     out += static_cast<char>(0x80 | n);
-    while (n) out += buf[--n];
+    while (n)
+        out += buf[--n];
 }
 
 std::string tlv(std::uint8_t tag, std::string_view content) {
@@ -467,7 +479,8 @@ std::string enc_signed(std::uint8_t tag, std::int64_t v) {
     char buf[8];
     int n = 0;
     // Minimal two's complement: drop leading bytes that only repeat the sign.
-    for (int i = 7; i >= 0; --i) buf[7 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    for (int i = 7; i >= 0; --i)
+        buf[7 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
     while (n < 7 && ((buf[n] == 0 && !(buf[n + 1] & 0x80)) ||
                      (buf[n] == static_cast<char>(0xFF) && (buf[n + 1] & 0x80))))
         ++n;
@@ -477,9 +490,11 @@ std::string enc_signed(std::uint8_t tag, std::int64_t v) {
 std::string enc_unsigned(std::uint8_t tag, std::uint64_t v) {
     char buf[9];
     buf[0] = 0;
-    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>((v >> (8 * (7 - i))) & 0xFF);
+    for (int i = 0; i < 8; ++i)
+        buf[1 + i] = static_cast<char>((v >> (8 * (7 - i))) & 0xFF);
     int n = 0;
-    while (n < 8 && buf[n] == 0 && !(buf[n + 1] & 0x80)) ++n;
+    while (n < 8 && buf[n] == 0 && !(buf[n + 1] & 0x80))
+        ++n;
     return tlv(tag, std::string_view(buf + n, 9 - n));
 }
 
@@ -490,7 +505,8 @@ void put_subid(std::string& out, std::uint64_t v) {
         buf[n++] = static_cast<char>(v & 0x7F);
         v >>= 7;
     } while (v);
-    while (n > 1) out += static_cast<char>(buf[--n] | 0x80);
+    while (n > 1)
+        out += static_cast<char>(buf[--n] | 0x80);
     out += buf[0];
 }
 
@@ -500,25 +516,39 @@ std::string enc_oid(const Oid& oid) {
     std::uint64_t first = oid.empty() ? 0 : std::uint64_t{oid[0]} * 40;
     if (oid.size() > 1) first += oid[1];
     put_subid(c, first);
-    for (std::size_t i = 2; i < oid.size(); ++i) put_subid(c, oid[i]);
+    for (std::size_t i = 2; i < oid.size(); ++i)
+        put_subid(c, oid[i]);
     return tlv(tag_oid, c);
 }
 
 std::string enc_value(const Value& v) {
     switch (v.type) {
-        case ValueType::integer: return enc_signed(tag_integer, v.i);
-        case ValueType::octet_string: return tlv(tag_octets, v.bytes);
-        case ValueType::null: return tlv(tag_null, {});
-        case ValueType::object_id: return enc_oid(v.oid);
-        case ValueType::ip_address: return tlv(tag_ipaddr, v.bytes);
-        case ValueType::counter32: return enc_unsigned(tag_counter32, v.u);
-        case ValueType::gauge32: return enc_unsigned(tag_gauge32, v.u);
-        case ValueType::timeticks: return enc_unsigned(tag_timeticks, v.u);
-        case ValueType::opaque: return tlv(tag_opaque, v.bytes);
-        case ValueType::counter64: return enc_unsigned(tag_counter64, v.u);
-        case ValueType::no_such_object: return tlv(tag_no_such_object, {});
-        case ValueType::no_such_instance: return tlv(tag_no_such_instance, {});
-        case ValueType::end_of_mib_view: return tlv(tag_end_of_mib_view, {});
+        case ValueType::integer:
+            return enc_signed(tag_integer, v.i);
+        case ValueType::octet_string:
+            return tlv(tag_octets, v.bytes);
+        case ValueType::null:
+            return tlv(tag_null, {});
+        case ValueType::object_id:
+            return enc_oid(v.oid);
+        case ValueType::ip_address:
+            return tlv(tag_ipaddr, v.bytes);
+        case ValueType::counter32:
+            return enc_unsigned(tag_counter32, v.u);
+        case ValueType::gauge32:
+            return enc_unsigned(tag_gauge32, v.u);
+        case ValueType::timeticks:
+            return enc_unsigned(tag_timeticks, v.u);
+        case ValueType::opaque:
+            return tlv(tag_opaque, v.bytes);
+        case ValueType::counter64:
+            return enc_unsigned(tag_counter64, v.u);
+        case ValueType::no_such_object:
+            return tlv(tag_no_such_object, {});
+        case ValueType::no_such_instance:
+            return tlv(tag_no_such_instance, {});
+        case ValueType::end_of_mib_view:
+            return tlv(tag_end_of_mib_view, {});
     }
     return tlv(tag_null, {});
 }
@@ -564,9 +594,9 @@ std::string enc_v3(const Message& m, const std::string& msg_data, std::size_t* a
     content += tlv(tag_octets, usm_seq);
     content += msg_data;
     if (auth_offset) {
-        std::size_t off = header_size(content.size()) + sec_start +
-                          header_size(usm_seq.size()) + header_size(usm_content.size()) +
-                          before_auth.size() + header_size(m.usm.auth_params.size());
+        std::size_t off = header_size(content.size()) + sec_start + header_size(usm_seq.size()) +
+                          header_size(usm_content.size()) + before_auth.size() +
+                          header_size(m.usm.auth_params.size());
         *auth_offset = off;
     }
     return tlv(tag_sequence, content);

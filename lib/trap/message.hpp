@@ -45,10 +45,10 @@ std::string_view type_name(ValueType t);
 
 struct Value {
     ValueType type = ValueType::null;
-    std::int64_t i = 0;  ///< integer
-    std::uint64_t u = 0; ///< counter32, gauge32, timeticks, counter64
-    std::string bytes;   ///< octet_string, opaque: raw; ip_address: 4 raw bytes
-    Oid oid;             ///< object_id
+    std::int64_t i = 0;   ///< integer
+    std::uint64_t u = 0;  ///< counter32, gauge32, timeticks, counter64
+    std::string bytes;    ///< octet_string, opaque: raw; ip_address: 4 raw bytes
+    Oid oid;              ///< object_id
 };
 
 struct VarBind {

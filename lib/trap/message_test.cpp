@@ -86,24 +86,50 @@ Message sample(Version v, PduType type) {
         m.pdu.time_stamp = 4294967295u;
     }
     auto add = [&](Oid o, Value v) { m.pdu.varbinds.push_back({std::move(o), std::move(v)}); };
-    Value v1; v1.type = ValueType::integer; v1.i = -2147483648LL;
-    Value v2; v2.type = ValueType::integer; v2.i = 2147483647;
-    Value v3; v3.type = ValueType::octet_string; v3.bytes = std::string("a\0\xff", 3);
-    Value v4; v4.type = ValueType::null;
-    Value v5; v5.type = ValueType::object_id; v5.oid = {2, 999, 4294967295u, 0};
-    Value v6; v6.type = ValueType::ip_address; v6.bytes = std::string("\xc0\xa8\x00\x01", 4);
-    Value v7; v7.type = ValueType::counter32; v7.u = 4294967295u;
-    Value v8; v8.type = ValueType::gauge32; v8.u = 128;
-    Value v9; v9.type = ValueType::timeticks; v9.u = 0;
-    Value v10; v10.type = ValueType::opaque; v10.bytes = "\x9f\x78\x04\x3f\x80\x00\x00";
-    Value v11; v11.type = ValueType::counter64; v11.u = 18446744073709551615ULL;
-    Value v12; v12.type = ValueType::no_such_object;
-    Value v13; v13.type = ValueType::no_such_instance;
-    Value v14; v14.type = ValueType::end_of_mib_view;
-    Value v15; v15.type = ValueType::octet_string; v15.bytes = std::string(300, 'x');
+    Value v1;
+    v1.type = ValueType::integer;
+    v1.i = -2147483648LL;
+    Value v2;
+    v2.type = ValueType::integer;
+    v2.i = 2147483647;
+    Value v3;
+    v3.type = ValueType::octet_string;
+    v3.bytes = std::string("a\0\xff", 3);
+    Value v4;
+    v4.type = ValueType::null;
+    Value v5;
+    v5.type = ValueType::object_id;
+    v5.oid = {2, 999, 4294967295u, 0};
+    Value v6;
+    v6.type = ValueType::ip_address;
+    v6.bytes = std::string("\xc0\xa8\x00\x01", 4);
+    Value v7;
+    v7.type = ValueType::counter32;
+    v7.u = 4294967295u;
+    Value v8;
+    v8.type = ValueType::gauge32;
+    v8.u = 128;
+    Value v9;
+    v9.type = ValueType::timeticks;
+    v9.u = 0;
+    Value v10;
+    v10.type = ValueType::opaque;
+    v10.bytes = "\x9f\x78\x04\x3f\x80\x00\x00";
+    Value v11;
+    v11.type = ValueType::counter64;
+    v11.u = 18446744073709551615ULL;
+    Value v12;
+    v12.type = ValueType::no_such_object;
+    Value v13;
+    v13.type = ValueType::no_such_instance;
+    Value v14;
+    v14.type = ValueType::end_of_mib_view;
+    Value v15;
+    v15.type = ValueType::octet_string;
+    v15.bytes = std::string(300, 'x');
     int n = 0;
-    for (auto* v : {&v1, &v2, &v3, &v4, &v5, &v6, &v7, &v8, &v9, &v10, &v11, &v12, &v13, &v14,
-                    &v15})
+    for (auto* v :
+         {&v1, &v2, &v3, &v4, &v5, &v6, &v7, &v8, &v9, &v10, &v11, &v12, &v13, &v14, &v15})
         add({1, 3, 6, 1, 4, 1, 99999, static_cast<std::uint32_t>(++n)}, *v);
     return m;
 }
@@ -233,9 +259,9 @@ TEST_CASE("v3 messages decode their header and USM parameters", "[trap][message]
 
 TEST_CASE("every PDU type and value type survives encode and decode", "[trap][message]") {
     for (auto v : {Version::v1, Version::v2c}) {
-        for (auto t : {PduType::get, PduType::get_next, PduType::response, PduType::set,
-                       PduType::trap_v1, PduType::get_bulk, PduType::inform, PduType::trap_v2,
-                       PduType::report}) {
+        for (auto t :
+             {PduType::get, PduType::get_next, PduType::response, PduType::set, PduType::trap_v1,
+              PduType::get_bulk, PduType::inform, PduType::trap_v2, PduType::report}) {
             INFO("version " << static_cast<int>(v) << " pdu " << static_cast<int>(t));
             auto m = sample(v, t);
             auto wire = encode_message(m);

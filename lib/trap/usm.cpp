@@ -21,7 +21,8 @@ namespace {
 
 // Digests fetched once: OpenSSL 3 otherwise looks the implementation up at every init.
 const EVP_MD* digest(AuthProto p) {
-    static EVP_MD* const md[] = {  // in the order of AuthProto
+    static EVP_MD* const md[] = {
+        // in the order of AuthProto
         nullptr,
         EVP_MD_fetch(nullptr, "MD5", nullptr),
         EVP_MD_fetch(nullptr, "SHA1", nullptr),
@@ -89,11 +90,16 @@ std::string upper_without_dashes(std::string_view name) {
 
 std::size_t priv_key_length(PrivProto p) {
     switch (p) {
-        case PrivProto::des: return 16;  // 8 key bytes, 8 pre-IV bytes
-        case PrivProto::aes128: return 16;
-        case PrivProto::aes192: return 24;
-        case PrivProto::aes256: return 32;
-        case PrivProto::none: break;
+        case PrivProto::des:
+            return 16;  // 8 key bytes, 8 pre-IV bytes
+        case PrivProto::aes128:
+            return 16;
+        case PrivProto::aes192:
+            return 24;
+        case PrivProto::aes256:
+            return 32;
+        case PrivProto::none:
+            break;
     }
     return 0;
 }
@@ -105,10 +111,14 @@ const EVP_CIPHER* aes_cipher(PrivProto p) {
     static EVP_CIPHER* const aes192 = EVP_CIPHER_fetch(nullptr, "AES-192-CFB", nullptr);
     static EVP_CIPHER* const aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-CFB", nullptr);
     switch (p) {
-        case PrivProto::aes128: return aes128;
-        case PrivProto::aes192: return aes192;
-        case PrivProto::aes256: return aes256;
-        default: return nullptr;
+        case PrivProto::aes128:
+            return aes128;
+        case PrivProto::aes192:
+            return aes192;
+        case PrivProto::aes256:
+            return aes256;
+        default:
+            return nullptr;
     }
 }
 
@@ -129,10 +139,9 @@ bool aes(PrivProto p, std::string_view key, std::uint32_t boots, std::uint32_t t
     put_be32(iv + 4, time);
     std::copy(salt.begin(), salt.end(), iv + 8);
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
-    if (!ctx ||
-        !EVP_CipherInit_ex(ctx.get(), cipher, nullptr,
-                           reinterpret_cast<const unsigned char*>(key.data()), iv,
-                           encrypting ? 1 : 0))
+    if (!ctx || !EVP_CipherInit_ex(ctx.get(), cipher, nullptr,
+                                   reinterpret_cast<const unsigned char*>(key.data()), iv,
+                                   encrypting ? 1 : 0))
         return false;
     out.resize(in.size());
     int n1 = 0, n2 = 0;
@@ -153,7 +162,8 @@ bool des(std::string_view key, std::string_view salt, std::string_view in, std::
     // next 8 (the pre-IV) XOR the salt.
     DES_cblock k, iv;
     std::copy_n(key.data(), 8, k);
-    for (int i = 0; i < 8; ++i) iv[i] = static_cast<unsigned char>(key[8 + i] ^ salt[i]);
+    for (int i = 0; i < 8; ++i)
+        iv[i] = static_cast<unsigned char>(key[8 + i] ^ salt[i]);
     DES_key_schedule ks;
     DES_set_key_unchecked(&k, &ks);
     out.resize(in.size());
@@ -169,48 +179,74 @@ bool des(std::string_view key, std::string_view salt, std::string_view in, std::
 
 bool parse_auth_proto(std::string_view name, AuthProto& out) {
     auto n = upper_without_dashes(name);
-    if (n == "MD5") out = AuthProto::md5;
-    else if (n == "SHA" || n == "SHA1") out = AuthProto::sha1;
-    else if (n == "SHA224") out = AuthProto::sha224;
-    else if (n == "SHA256") out = AuthProto::sha256;
-    else if (n == "SHA384") out = AuthProto::sha384;
-    else if (n == "SHA512") out = AuthProto::sha512;
-    else if (n == "NONE") out = AuthProto::none;
-    else return false;
+    if (n == "MD5")
+        out = AuthProto::md5;
+    else if (n == "SHA" || n == "SHA1")
+        out = AuthProto::sha1;
+    else if (n == "SHA224")
+        out = AuthProto::sha224;
+    else if (n == "SHA256")
+        out = AuthProto::sha256;
+    else if (n == "SHA384")
+        out = AuthProto::sha384;
+    else if (n == "SHA512")
+        out = AuthProto::sha512;
+    else if (n == "NONE")
+        out = AuthProto::none;
+    else
+        return false;
     return true;
 }
 
 bool parse_priv_proto(std::string_view name, PrivProto& out) {
     auto n = upper_without_dashes(name);
-    if (n == "DES") out = PrivProto::des;
-    else if (n == "AES" || n == "AES128") out = PrivProto::aes128;
-    else if (n == "AES192") out = PrivProto::aes192;
-    else if (n == "AES256") out = PrivProto::aes256;
-    else if (n == "NONE") out = PrivProto::none;
-    else return false;
+    if (n == "DES")
+        out = PrivProto::des;
+    else if (n == "AES" || n == "AES128")
+        out = PrivProto::aes128;
+    else if (n == "AES192")
+        out = PrivProto::aes192;
+    else if (n == "AES256")
+        out = PrivProto::aes256;
+    else if (n == "NONE")
+        out = PrivProto::none;
+    else
+        return false;
     return true;
 }
 
 std::string_view to_string(AuthProto p) {
     switch (p) {
-        case AuthProto::none: return "none";
-        case AuthProto::md5: return "MD5";
-        case AuthProto::sha1: return "SHA";
-        case AuthProto::sha224: return "SHA-224";
-        case AuthProto::sha256: return "SHA-256";
-        case AuthProto::sha384: return "SHA-384";
-        case AuthProto::sha512: return "SHA-512";
+        case AuthProto::none:
+            return "none";
+        case AuthProto::md5:
+            return "MD5";
+        case AuthProto::sha1:
+            return "SHA";
+        case AuthProto::sha224:
+            return "SHA-224";
+        case AuthProto::sha256:
+            return "SHA-256";
+        case AuthProto::sha384:
+            return "SHA-384";
+        case AuthProto::sha512:
+            return "SHA-512";
     }
     return "none";
 }
 
 std::string_view to_string(PrivProto p) {
     switch (p) {
-        case PrivProto::none: return "none";
-        case PrivProto::des: return "DES";
-        case PrivProto::aes128: return "AES";
-        case PrivProto::aes192: return "AES-192";
-        case PrivProto::aes256: return "AES-256";
+        case PrivProto::none:
+            return "none";
+        case PrivProto::des:
+            return "DES";
+        case PrivProto::aes128:
+            return "AES";
+        case PrivProto::aes192:
+            return "AES-192";
+        case PrivProto::aes256:
+            return "AES-256";
     }
     return "none";
 }
@@ -218,12 +254,18 @@ std::string_view to_string(PrivProto p) {
 std::size_t auth_params_length(AuthProto p) {
     switch (p) {
         case AuthProto::md5:
-        case AuthProto::sha1: return 12;
-        case AuthProto::sha224: return 16;
-        case AuthProto::sha256: return 24;
-        case AuthProto::sha384: return 32;
-        case AuthProto::sha512: return 48;
-        case AuthProto::none: break;
+        case AuthProto::sha1:
+            return 12;
+        case AuthProto::sha224:
+            return 16;
+        case AuthProto::sha256:
+            return 24;
+        case AuthProto::sha384:
+            return 32;
+        case AuthProto::sha512:
+            return 48;
+        case AuthProto::none:
+            break;
     }
     return 0;
 }
@@ -238,7 +280,8 @@ std::string password_to_key(AuthProto p, std::string_view password) {
     unsigned char buf[64];
     std::size_t index = 0;
     for (std::size_t count = 0; count < 1048576; count += sizeof buf) {
-        for (auto& b : buf) b = static_cast<unsigned char>(password[index++ % password.size()]);
+        for (auto& b : buf)
+            b = static_cast<unsigned char>(password[index++ % password.size()]);
         if (!EVP_DigestUpdate(ctx.get(), buf, sizeof buf)) return {};
     }
     unsigned char out[EVP_MAX_MD_SIZE];

@@ -1,5 +1,5 @@
-#include "trap/message.hpp"
 #include "trap/usm.hpp"
+#include "trap/message.hpp"
 
 #include <catch.hpp>
 
@@ -103,11 +103,16 @@ void check_hello_trap(const Message& m) {
 
 TEST_CASE("protocol names parse case-insensitively", "[trap][usm]") {
     AuthProto a{};
-    for (auto [n, want] : {std::pair{"md5", AuthProto::md5}, {"SHA", AuthProto::sha1},
-                           {"sha1", AuthProto::sha1}, {"SHA-1", AuthProto::sha1},
-                           {"SHA-224", AuthProto::sha224}, {"sha224", AuthProto::sha224},
-                           {"SHA-256", AuthProto::sha256}, {"Sha256", AuthProto::sha256},
-                           {"SHA-384", AuthProto::sha384}, {"SHA512", AuthProto::sha512}}) {
+    for (auto [n, want] : {std::pair{"md5", AuthProto::md5},
+                           {"SHA", AuthProto::sha1},
+                           {"sha1", AuthProto::sha1},
+                           {"SHA-1", AuthProto::sha1},
+                           {"SHA-224", AuthProto::sha224},
+                           {"sha224", AuthProto::sha224},
+                           {"SHA-256", AuthProto::sha256},
+                           {"Sha256", AuthProto::sha256},
+                           {"SHA-384", AuthProto::sha384},
+                           {"SHA512", AuthProto::sha512}}) {
         INFO(n);
         REQUIRE(parse_auth_proto(n, a));
         CHECK(a == want);
@@ -115,9 +120,12 @@ TEST_CASE("protocol names parse case-insensitively", "[trap][usm]") {
     CHECK_FALSE(parse_auth_proto("SHA-3", a));
     CHECK_FALSE(parse_auth_proto("", a));
     PrivProto p{};
-    for (auto [n, want] : {std::pair{"des", PrivProto::des}, {"AES", PrivProto::aes128},
-                           {"aes128", PrivProto::aes128}, {"AES-128", PrivProto::aes128},
-                           {"AES-192", PrivProto::aes192}, {"aes256", PrivProto::aes256},
+    for (auto [n, want] : {std::pair{"des", PrivProto::des},
+                           {"AES", PrivProto::aes128},
+                           {"aes128", PrivProto::aes128},
+                           {"AES-128", PrivProto::aes128},
+                           {"AES-192", PrivProto::aes192},
+                           {"aes256", PrivProto::aes256},
                            {"AES-256", PrivProto::aes256}}) {
         INFO(n);
         REQUIRE(parse_priv_proto(n, p));
@@ -201,8 +209,8 @@ TEST_CASE("AES-192/256 keys are extended as net-snmp does", "[trap][usm]") {
     // Long enough already: the localized key as it is.
     auto s = localize_priv_key(AuthProto::sha256, PrivProto::aes256,
                                password_to_key(AuthProto::sha256, "pass67890"), engine);
-    CHECK(s == localize_key(AuthProto::sha256, password_to_key(AuthProto::sha256, "pass67890"),
-                            engine));
+    CHECK(s ==
+          localize_key(AuthProto::sha256, password_to_key(AuthProto::sha256, "pass67890"), engine));
 }
 
 TEST_CASE("digests sign and verify in place", "[trap][usm]") {
@@ -364,9 +372,11 @@ class Listener {
                                                 "SNMP_PERSISTENT_DIR=" + dir_, "HOME=" + dir_,
                                                 "PATH=/usr/bin:/bin:/usr/sbin:/sbin"};
         std::vector<char*> argv, envp;
-        for (auto& a : args) argv.push_back(a.data());
+        for (auto& a : args)
+            argv.push_back(a.data());
         argv.push_back(nullptr);
-        for (auto& e : env_strings) envp.push_back(e.data());
+        for (auto& e : env_strings)
+            envp.push_back(e.data());
         envp.push_back(nullptr);
         REQUIRE(::posix_spawnp(&pid_, argv[0], nullptr, nullptr, argv.data(), envp.data()) == 0);
     }
@@ -411,8 +421,8 @@ class Listener {
     std::string dir_;
 };
 
-const std::vector<std::string> hello_trap = {"", "1.3.6.1.4.1.318.0.5",
-                                             "1.3.6.1.4.1.318.2.3.3.0", "s", "hello"};
+const std::vector<std::string> hello_trap = {"", "1.3.6.1.4.1.318.0.5", "1.3.6.1.4.1.318.2.3.3.0",
+                                             "s", "hello"};
 
 }  // namespace
 
@@ -427,8 +437,8 @@ TEST_CASE("live traps from net-snmp's snmptrap and snmpinform decode", "[trap][u
 
     SECTION("v1 trap") {
         Listener l;
-        l.start({"snmptrap", "-v1", "-c", "public", l.target(), "1.3.6.1.4.1.318", "127.0.0.1",
-                 "6", "5", "", "1.3.6.1.4.1.318.2.3.3.0", "s", "hello"});
+        l.start({"snmptrap", "-v1", "-c", "public", l.target(), "1.3.6.1.4.1.318", "127.0.0.1", "6",
+                 "5", "", "1.3.6.1.4.1.318.2.3.3.0", "s", "hello"});
         auto packet = l.receive();
         CHECK(l.wait() == 0);
         Message m;
@@ -463,8 +473,8 @@ TEST_CASE("live traps from net-snmp's snmptrap and snmpinform decode", "[trap][u
 
     SECTION("v2c inform, answered with our Response") {
         Listener l;
-        std::vector<std::string> args = {"snmpinform", "-v2c", "-c", "public", "-r", "0",
-                                         "-t", "5", l.target()};
+        std::vector<std::string> args = {"snmpinform", "-v2c", "-c", "public",  "-r",
+                                         "0",          "-t",   "5",  l.target()};
         args.insert(args.end(), hello_trap.begin(), hello_trap.end());
         l.start(args);
         sockaddr_in from{};
@@ -486,13 +496,14 @@ TEST_CASE("live traps from net-snmp's snmptrap and snmpinform decode", "[trap][u
         const char* priv;
     };
     for (auto c : {V3Case{"SHA-256", "AES-256"}, V3Case{"SHA", "AES"}, V3Case{"MD5", "DES"},
-                   V3Case{"SHA", "AES-256"}, V3Case{"MD5", "AES-192"},
-                   V3Case{"SHA-512", "AES-256"}, V3Case{"SHA-224", "AES-192"}}) {
+                   V3Case{"SHA", "AES-256"}, V3Case{"MD5", "AES-192"}, V3Case{"SHA-512", "AES-256"},
+                   V3Case{"SHA-224", "AES-192"}}) {
         DYNAMIC_SECTION("v3 authPriv " << c.auth << " " << c.priv) {
             Listener l;
             std::vector<std::string> args = {
-                "snmptrap", "-v3", "-e", "0x8000000001020304", "-u", "alice", "-l", "authPriv",
-                "-a", c.auth, "-A", "pass12345", "-x", c.priv, "-X", "pass67890", l.target()};
+                "snmptrap", "-v3",  "-e", "0x8000000001020304", "-u", "alice", "-l", "authPriv",
+                "-a",       c.auth, "-A", "pass12345",          "-x", c.priv,  "-X", "pass67890",
+                l.target()};
             args.insert(args.end(), hello_trap.begin(), hello_trap.end());
             l.start(args);
             auto packet = l.receive();

@@ -17,11 +17,21 @@ void JsonOut::str(std::string_view v) {
         s_.append(v.data() + run, i - run);
         run = i + 1;
         switch (c) {
-            case '"': s_ += "\\\""; break;
-            case '\\': s_ += "\\\\"; break;
-            case '\n': s_ += "\\n"; break;
-            case '\r': s_ += "\\r"; break;
-            case '\t': s_ += "\\t"; break;
+            case '"':
+                s_ += "\\\"";
+                break;
+            case '\\':
+                s_ += "\\\\";
+                break;
+            case '\n':
+                s_ += "\\n";
+                break;
+            case '\r':
+                s_ += "\\r";
+                break;
+            case '\t':
+                s_ += "\\t";
+                break;
             default:
                 s_ += "\\u00";
                 s_ += hex[c >> 4];
@@ -70,16 +80,23 @@ std::string ip_text(const std::string& b) {
 std::string value_text(const trap::Value& v) {
     using T = trap::ValueType;
     switch (v.type) {
-        case T::integer: return std::to_string(v.i);
+        case T::integer:
+            return std::to_string(v.i);
         case T::counter32:
         case T::gauge32:
         case T::timeticks:
-        case T::counter64: return std::to_string(v.u);
-        case T::octet_string: return octets_to_display(v.bytes);
-        case T::opaque: return to_hex(v.bytes);
-        case T::ip_address: return ip_text(v.bytes);
-        case T::object_id: return trap::oid_to_string(v.oid);
-        default: return {};
+        case T::counter64:
+            return std::to_string(v.u);
+        case T::octet_string:
+            return octets_to_display(v.bytes);
+        case T::opaque:
+            return to_hex(v.bytes);
+        case T::ip_address:
+            return ip_text(v.bytes);
+        case T::object_id:
+            return trap::oid_to_string(v.oid);
+        default:
+            return {};
     }
 }
 
@@ -92,16 +109,24 @@ void write_varbind(JsonOut& out, const trap::VarBind& vb, const trap::Catalogue&
     out.key("type").str(trap::type_name(vb.value.type));
     out.key("value");
     switch (vb.value.type) {
-        case T::integer: out.num(vb.value.i); break;
+        case T::integer:
+            out.num(vb.value.i);
+            break;
         case T::counter32:
         case T::gauge32:
         case T::timeticks:
-        case T::counter64: out.unum(vb.value.u); break;
+        case T::counter64:
+            out.unum(vb.value.u);
+            break;
         case T::octet_string:
         case T::opaque:
         case T::ip_address:
-        case T::object_id: out.str(value_text(vb.value)); break;
-        default: out.null(); break;
+        case T::object_id:
+            out.str(value_text(vb.value));
+            break;
+        default:
+            out.null();
+            break;
     }
     if (vb.value.type == T::object_id) {
         if (std::string name = catalogue.object_name(vb.value.oid); !name.empty())

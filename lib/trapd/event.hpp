@@ -16,10 +16,22 @@ namespace dce::trapd {
 class JsonOut {
   public:
     explicit JsonOut(std::string& s) : s_(s) {}
-    void open() { s_ += '{'; first_ = true; }
-    void close() { s_ += '}'; first_ = false; }
-    void open_array() { s_ += '['; first_ = true; }
-    void close_array() { s_ += ']'; first_ = false; }
+    void open() {
+        s_ += '{';
+        first_ = true;
+    }
+    void close() {
+        s_ += '}';
+        first_ = false;
+    }
+    void open_array() {
+        s_ += '[';
+        first_ = true;
+    }
+    void close_array() {
+        s_ += ']';
+        first_ = false;
+    }
     /// Starts a member: `"key":` (with a comma when needed).
     JsonOut& key(std::string_view k) {
         comma();
@@ -29,14 +41,26 @@ class JsonOut {
         first_ = true;  // the value that follows needs no comma
         return *this;
     }
-    void element() { comma(); first_ = true; }  ///< before an array element
+    void element() {
+        comma();
+        first_ = true;
+    }  ///< before an array element
     void str(std::string_view v);
     void num(std::int64_t v);
     void unum(std::uint64_t v);
     void dbl(double v);
-    void boolean(bool v) { s_ += v ? "true" : "false"; first_ = false; }
-    void null() { s_ += "null"; first_ = false; }
-    void raw(std::string_view v) { s_ += v; first_ = false; }
+    void boolean(bool v) {
+        s_ += v ? "true" : "false";
+        first_ = false;
+    }
+    void null() {
+        s_ += "null";
+        first_ = false;
+    }
+    void raw(std::string_view v) {
+        s_ += v;
+        first_ = false;
+    }
 
   private:
     void comma() {

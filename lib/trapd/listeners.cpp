@@ -180,8 +180,9 @@ std::vector<Listener> bind_listeners(const std::vector<std::string>& addresses) 
                 close(fd);
                 std::string why = std::strerror(err);
                 if (err == EACCES)
-                    why += "; ports below 1024 need root, CAP_NET_BIND_SERVICE or socket "
-                           "activation (dce-trapd.socket)";
+                    why +=
+                        "; ports below 1024 need root, CAP_NET_BIND_SERVICE or socket "
+                        "activation (dce-trapd.socket)";
                 throw std::runtime_error("--listen " + format_address(ss, len) + ": " + why);
             }
             sockaddr_storage bound{};

@@ -15,9 +15,9 @@ namespace dce::trapd {
 
 struct Listener {
     int fd = -1;
-    std::string local;        ///< "127.0.0.1:162", "[::1]:162"
-    bool activated = false;   ///< passed by systemd
-    std::size_t rcvbuf = 0;   ///< what the kernel granted (bytes)
+    std::string local;       ///< "127.0.0.1:162", "[::1]:162"
+    bool activated = false;  ///< passed by systemd
+    std::size_t rcvbuf = 0;  ///< what the kernel granted (bytes)
 };
 
 /// "0.0.0.0:162", "127.0.0.1:10162", "[::]:162", "[::1]:162", ":162" (every IPv4 and
@@ -25,8 +25,8 @@ struct Listener {
 bool parse_listen(std::string_view text, std::vector<sockaddr_storage>& out, std::string& error);
 
 /// "ADDR:PORT" / "[ADDR]:PORT" of a socket address; `port_out` gets the port.
-std::string format_address(const sockaddr_storage& addr, socklen_t len, std::string* host_out = nullptr,
-                           int* port_out = nullptr);
+std::string format_address(const sockaddr_storage& addr, socklen_t len,
+                           std::string* host_out = nullptr, int* port_out = nullptr);
 
 /// Sockets passed by systemd (LISTEN_PID matches, LISTEN_FDS > 0); unsets the variables
 /// so children do not inherit them. Only datagram sockets are taken.

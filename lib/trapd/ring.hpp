@@ -27,7 +27,7 @@ namespace dce::trapd {
 struct PacketMeta {
     sockaddr_storage from{};
     socklen_t from_len = 0;
-    std::uint32_t listener = 0;  ///< index of the socket it arrived on
+    std::uint32_t listener = 0;    ///< index of the socket it arrived on
     std::int64_t received_ns = 0;  ///< CLOCK_REALTIME at receipt
 };
 

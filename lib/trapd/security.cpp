@@ -16,16 +16,26 @@ namespace dce::trapd {
 
 std::string_view to_string(Reject r) {
     switch (r) {
-        case Reject::unknown_community: return "unknown_community";
-        case Reject::unknown_user: return "unknown_user";
-        case Reject::engine_id_not_allowed: return "engine_id_not_allowed";
-        case Reject::unsupported_security_level: return "unsupported_security_level";
-        case Reject::unsupported_security_model: return "unsupported_security_model";
-        case Reject::wrong_digest: return "wrong_digest";
-        case Reject::not_in_time_window: return "not_in_time_window";
-        case Reject::decryption_error: return "decryption_error";
-        case Reject::not_a_notification: return "not_a_notification";
-        case Reject::count_: break;
+        case Reject::unknown_community:
+            return "unknown_community";
+        case Reject::unknown_user:
+            return "unknown_user";
+        case Reject::engine_id_not_allowed:
+            return "engine_id_not_allowed";
+        case Reject::unsupported_security_level:
+            return "unsupported_security_level";
+        case Reject::unsupported_security_model:
+            return "unsupported_security_model";
+        case Reject::wrong_digest:
+            return "wrong_digest";
+        case Reject::not_in_time_window:
+            return "not_in_time_window";
+        case Reject::decryption_error:
+            return "decryption_error";
+        case Reject::not_a_notification:
+            return "not_a_notification";
+        case Reject::count_:
+            break;
     }
     return "other";
 }
@@ -41,10 +51,14 @@ bool from_hex(std::string_view hex, std::string& out) {
     for (char c : hex) {
         if (c == ':' || c == ' ') continue;
         int v;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else return false;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
+        else
+            return false;
         if (hi < 0) {
             hi = v;
         } else {
@@ -127,7 +141,8 @@ const std::vector<V3User>* Security::users(std::string_view name) const {
 
 std::size_t Security::user_count() const {
     std::size_t n = 0;
-    for (const auto& [_, v] : users_) n += v.size();
+    for (const auto& [_, v] : users_)
+        n += v.size();
     return n;
 }
 
@@ -145,8 +160,8 @@ const LocalizedKeys& Security::keys(const V3User& user, std::string_view engine_
     if (user.auth != trap::AuthProto::none)
         k.auth = Secret(trap::localize_key(user.auth, user.ku_auth.view(), engine_id));
     if (user.priv != trap::PrivProto::none)
-        k.priv = Secret(
-            trap::localize_priv_key(user.auth, user.priv, user.ku_priv.view(), engine_id));
+        k.priv =
+            Secret(trap::localize_priv_key(user.auth, user.priv, user.ku_priv.view(), engine_id));
     return keys_.emplace(std::move(key), std::move(k)).first->second;
 }
 
@@ -172,9 +187,9 @@ bool Security::timely_remote(std::string_view engine_id, std::uint32_t boots, st
 }
 
 std::uint32_t LocalEngine::time() const {
-    return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::steady_clock::now() - started)
-                                          .count());
+    return static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+            .count());
 }
 
 std::string default_state_dir() {
@@ -198,7 +213,8 @@ LocalEngine load_local_engine(const std::string& state_dir, const std::string& o
         std::string key, value;
         while (in >> key >> value) {
             if (key == "engine_id") from_hex(value, id);
-            if (key == "boots") boots = static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
+            if (key == "boots")
+                boots = static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
         }
     }
     if (!override_hex.empty()) {
@@ -214,8 +230,9 @@ LocalEngine load_local_engine(const std::string& state_dir, const std::string& o
     e.id = id;
     e.boots = boots >= 0x7ffffffe ? 0x7fffffff : boots + 1;
     if (path.empty()) {
-        warning = "no state directory (HOME and STATE_DIRECTORY unset): the engine ID is new at "
-                  "every start; give --state-dir";
+        warning =
+            "no state directory (HOME and STATE_DIRECTORY unset): the engine ID is new at "
+            "every start; give --state-dir";
         return e;
     }
     std::error_code ec;

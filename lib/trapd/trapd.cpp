@@ -44,11 +44,16 @@ bool parse_size(const std::string& text, std::size_t& out) {
     }
     std::string unit = text.substr(pos);
     unsigned long long mult = 1;
-    if (unit.empty() || unit == "B") mult = 1;
-    else if (unit == "K" || unit == "KiB" || unit == "k") mult = 1ull << 10;
-    else if (unit == "M" || unit == "MiB") mult = 1ull << 20;
-    else if (unit == "G" || unit == "GiB") mult = 1ull << 30;
-    else return false;
+    if (unit.empty() || unit == "B")
+        mult = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "k")
+        mult = 1ull << 10;
+    else if (unit == "M" || unit == "MiB")
+        mult = 1ull << 20;
+    else if (unit == "G" || unit == "GiB")
+        mult = 1ull << 30;
+    else
+        return false;
     out = static_cast<std::size_t>(v * mult);
     return true;
 }
@@ -87,10 +92,10 @@ std::uint64_t proc_udp_drops(int fd) {
             std::istringstream ls(line);
             std::string field;
             std::vector<std::string> f;
-            while (ls >> field) f.push_back(field);
+            while (ls >> field)
+                f.push_back(field);
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-            if (f.size() >= 13 && f[9] == std::to_string(st.st_ino))
-                return std::stoull(f[12]);
+            if (f.size() >= 13 && f[9] == std::to_string(st.st_ino)) return std::stoull(f[12]);
         }
     }
     return 0;
@@ -99,8 +104,11 @@ std::uint64_t proc_udp_drops(int fd) {
 class Receiver {
   public:
     Receiver(std::vector<Listener>& listeners, PacketRing& ring, RecvCounters& counters)
-        : listeners_(listeners), ring_(ring), counters_(counters),
-          ovfl_(listeners.size()), buffers_(batch * max_datagram) {
+        : listeners_(listeners),
+          ring_(ring),
+          counters_(counters),
+          ovfl_(listeners.size()),
+          buffers_(batch * max_datagram) {
         stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         epoll_ = epoll_create1(EPOLL_CLOEXEC);
         for (std::size_t i = 0; i < listeners_.size(); ++i) {
@@ -113,14 +121,17 @@ class Receiver {
         ev.events = EPOLLIN;
         ev.data.u64 = ~0ull;
         epoll_ctl(epoll_, EPOLL_CTL_ADD, stop_fd_, &ev);
-        for (auto& o : ovfl_) o.store(0);
+        for (auto& o : ovfl_)
+            o.store(0);
     }
     ~Receiver() {
         stop();
         close(stop_fd_);
         close(epoll_);
     }
-    void start() { thread_ = std::thread([this] { loop(); }); }
+    void start() {
+        thread_ = std::thread([this] { loop(); });
+    }
     /// Takes what the sockets hold right now, then ends the thread.
     void stop() {
         if (!thread_.joinable()) return;
@@ -146,7 +157,8 @@ class Receiver {
             }
             for (int k = 0; k < n; ++k) {
                 if (events[k].data.u64 == ~0ull) {
-                    for (std::size_t i = 0; i < listeners_.size(); ++i) drain(i);
+                    for (std::size_t i = 0; i < listeners_.size(); ++i)
+                        drain(i);
                     return;
                 }
                 drain(events[k].data.u64);
@@ -227,9 +239,12 @@ enum class UsmStat : std::uint32_t {
 
 std::string_view version_name(trap::Version v) {
     switch (v) {
-        case trap::Version::v1: return "v1";
-        case trap::Version::v2c: return "v2c";
-        case trap::Version::v3: return "v3";
+        case trap::Version::v1:
+            return "v1";
+        case trap::Version::v2c:
+            return "v2c";
+        case trap::Version::v3:
+            return "v3";
     }
     return "?";
 }
@@ -248,7 +263,8 @@ struct Stats {
     std::array<std::uint64_t, 7> usm_stats{};  // what our Reports count, by UsmStat
     std::uint64_t rejected_total() const {
         std::uint64_t n = 0;
-        for (auto v : rejected) n += v;
+        for (auto v : rejected)
+            n += v;
         return n;
     }
 };
@@ -294,7 +310,8 @@ class Decoder {
                     bool authoritative);
     void report_v3(const PacketMeta& meta, const trap::Message& m, UsmStat stat,
                    const V3User* signer);
-    void process_v3(const PacketMeta& meta, const Source& src, std::span<const std::uint8_t> packet);
+    void process_v3(const PacketMeta& meta, const Source& src,
+                    std::span<const std::uint8_t> packet);
     bool rate_ok(const std::string& host, Clock::time_point now);
     void begin_record(JsonOut& j, std::string_view type, std::int64_t received_ns);
 
@@ -346,8 +363,7 @@ bool Decoder::load(bool reload, std::string& error) {
         store = ctx_.credentials(error);
         if (!store) return false;
     } else {
-        if (!ctx_.credentials_path().empty() &&
-            !fresh.load_file(ctx_.credentials_path(), error))
+        if (!ctx_.credentials_path().empty() && !fresh.load_file(ctx_.credentials_path(), error))
             return false;
         fresh.load_environment();
         store = &fresh;
@@ -356,19 +372,22 @@ bool Decoder::load(bool reload, std::string& error) {
     Security sec;
     sec.load(*store, problems);
     sec.set_allowed_engines(o_.allow_engine_ids);
-    for (const auto& p : problems) ctx_.log().warn("{}", p);
+    for (const auto& p : problems)
+        ctx_.log().warn("{}", p);
 
     trap::Catalogue cat;
     std::vector<std::string> cat_errors;
     for (const auto& dir : trap::default_catalogue_dirs(o_.catalogue_dirs))
         cat.load_dir(dir, cat_errors);
-    for (const auto& e : cat_errors) ctx_.log().warn("trap catalogue: {}", e);
+    for (const auto& e : cat_errors)
+        ctx_.log().warn("trap catalogue: {}", e);
     // Like a skipped input line in every tool: the run goes on (traps keep arriving)
     // and the exit status says something was skipped.
     skipped_input_ += problems.size() + cat_errors.size();
     if (sec.community_count() == 0 && sec.user_count() == 0 && !o_.any_community)
-        ctx_.log().warn("no community or snmpv3 entry in the credentials: every trap will be "
-                        "rejected (add entries, or --any-community for v1/v2c)");
+        ctx_.log().warn(
+            "no community or snmpv3 entry in the credentials: every trap will be "
+            "rejected (add entries, or --any-community for v1/v2c)");
     security_ = std::move(sec);
     catalogue_ = std::move(cat);
     ctx_.log().info("{}: {} communities, {} SNMPv3 users, {} traps and {} objects in the catalogue",
@@ -381,8 +400,8 @@ void Decoder::begin_record(JsonOut& j, std::string_view type, std::int64_t recei
     using namespace std::chrono;
     j.open();
     j.key("type").str(type);
-    j.key("ts").str(format_timestamp(SystemTime(duration_cast<SystemTime::duration>(
-        nanoseconds(received_ns)))));
+    j.key("ts").str(format_timestamp(
+        SystemTime(duration_cast<SystemTime::duration>(nanoseconds(received_ns)))));
     if (!o_.site.empty()) j.key("site").str(o_.site);
 }
 
@@ -498,9 +517,8 @@ void Decoder::reject(Reject why, const Source& src, const trap::Message& m) {
     j.key("name").str("dce-trapd.rejected");
     j.key("severity").str("warn");
     std::string what = "rejected " + std::to_string(count) + " SNMP" +
-                       std::string(version_name(m.version)) + " message" +
-                       (count == 1 ? "" : "s") + " from " + src.host + ": " +
-                       std::string(to_string(why));
+                       std::string(version_name(m.version)) + " message" + (count == 1 ? "" : "s") +
+                       " from " + src.host + ": " + std::string(to_string(why));
     if (m.version == trap::Version::v3 && !m.usm.user.empty())
         what += " (user " + octets_to_display(m.usm.user) + ")";
     j.key("description").str(what);
@@ -531,8 +549,8 @@ bool Decoder::rate_ok(const std::string& host, Clock::time_point now) {
         b.tokens = burst;
         b.last = now;
     } else {
-        b.tokens = std::min(burst, b.tokens + std::chrono::duration<double>(now - b.last).count() *
-                                                  o_.rate_limit);
+        b.tokens = std::min(
+            burst, b.tokens + std::chrono::duration<double>(now - b.last).count() * o_.rate_limit);
         b.last = now;
     }
     if (b.tokens < 1.0) return false;
@@ -560,9 +578,9 @@ void Decoder::process(const PacketMeta& meta, std::span<const std::uint8_t> pack
         return;
     }
     const auto t = m_.pdu.type;
-    const bool ok = m_.version == trap::Version::v1 ? t == trap::PduType::trap_v1
-                                                    : (t == trap::PduType::trap_v2 ||
-                                                       t == trap::PduType::inform);
+    const bool ok = m_.version == trap::Version::v1
+                        ? t == trap::PduType::trap_v1
+                        : (t == trap::PduType::trap_v2 || t == trap::PduType::inform);
     if (!ok) {
         reject(Reject::not_a_notification, src, m_);
         return;
@@ -726,9 +744,9 @@ void Decoder::deliver(const PacketMeta& meta, const Source& src, const trap::Mes
     if (credential) j.key("credential").str(*credential);
     if (m.version == trap::Version::v3) {
         j.key("user").str(octets_to_display(m.usm.user));
-        const std::string& sender =
-            m.usm.engine_id == engine_.id && !m.context_engine_id.empty() ? m.context_engine_id
-                                                                           : m.usm.engine_id;
+        const std::string& sender = m.usm.engine_id == engine_.id && !m.context_engine_id.empty()
+                                        ? m.context_engine_id
+                                        : m.usm.engine_id;
         j.key("engine_id").str(engine_hex(sender));
         j.key("security_level").str(level_name(m.flags));
         if (!m.context_name.empty()) j.key("context").str(octets_to_display(m.context_name));
@@ -808,12 +826,13 @@ void Decoder::expire(Clock::time_point now, bool all) {
 
 Clock::time_point Decoder::next_deadline(Clock::time_point now) const {
     auto next = now + std::chrono::seconds(1);
-    for (const auto& [_, f] : folded_) next = std::min(next, f.until);
+    for (const auto& [_, f] : folded_)
+        next = std::min(next, f.until);
     return next;
 }
 
-void Decoder::write_stats(std::uint64_t kernel_drops, std::size_t queue_used,
-                          std::size_t queue_cap, bool final) {
+void Decoder::write_stats(std::uint64_t kernel_drops, std::size_t queue_used, std::size_t queue_cap,
+                          bool final) {
     JsonOut j(out_);
     begin_record(j, "stats", realtime_ns());
     j.key("tool").str("dce-trapd");
@@ -852,8 +871,9 @@ std::string Decoder::summary(std::uint64_t kernel_drops) const {
     std::string causes;
     for (std::size_t i = 0; i < stats_.rejected.size(); ++i)
         if (stats_.rejected[i])
-            causes += (causes.empty() ? "" : ", ") + std::string(to_string(static_cast<Reject>(i))) +
-                      " " + std::to_string(stats_.rejected[i]);
+            causes += (causes.empty() ? "" : ", ") +
+                      std::string(to_string(static_cast<Reject>(i))) + " " +
+                      std::to_string(stats_.rejected[i]);
     if (!causes.empty()) s += " (" + causes + ")";
     s += ", malformed " + std::to_string(stats_.malformed);
     if (stats_.rate_limited) s += ", rate-limited " + std::to_string(stats_.rate_limited);
@@ -891,10 +911,11 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
     for (auto& l : listeners) {
         l.rcvbuf = tune_socket(l.fd, o.rcvbuf);
         if (l.rcvbuf + 4096 < o.rcvbuf)
-            ctx.log().warn("{}: the kernel granted a {} KiB receive buffer of the {} KiB asked "
-                           "(net.core.rmem_max caps it; raise it, or run with CAP_NET_ADMIN): "
-                           "a burst may overflow it, which the stats count as dropped_kernel",
-                           l.local, l.rcvbuf >> 10, o.rcvbuf >> 10);
+            ctx.log().warn(
+                "{}: the kernel granted a {} KiB receive buffer of the {} KiB asked "
+                "(net.core.rmem_max caps it; raise it, or run with CAP_NET_ADMIN): "
+                "a burst may overflow it, which the stats count as dropped_kernel",
+                l.local, l.rcvbuf >> 10, o.rcvbuf >> 10);
     }
 
     RecvCounters recv;
@@ -904,7 +925,8 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
         return exit_usage;
     }
     std::string where;
-    for (const auto& l : listeners) where += (where.empty() ? "" : ", ") + l.local;
+    for (const auto& l : listeners)
+        where += (where.empty() ? "" : ", ") + l.local;
     ctx.log().info("listening on {} (engine ID {}, boots {})", where, engine_hex(engine.id),
                    engine.boots);
     install_reload_handler();
@@ -960,8 +982,8 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
                 auto deadline = decoder.next_deadline(now);
                 if (o.stats_interval_ms > 0) deadline = std::min(deadline, next_stats);
                 auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-                ring.wait(std::clamp(wait, std::chrono::milliseconds(1),
-                                     std::chrono::milliseconds(200)));
+                ring.wait(
+                    std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(200)));
             }
         }
         receiver.stop();
@@ -974,7 +996,8 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
         receiver.stop();
         throw;
     }
-    for (auto& l : listeners) close(l.fd);
+    for (auto& l : listeners)
+        close(l.fd);
     if (status == exit_ok && decoder.skipped_input() > 0) {
         ctx.log().warn("{} catalogue files or credential entries were skipped (see above)",
                        decoder.skipped_input());

@@ -25,17 +25,17 @@ struct TrapdOptions {
     std::vector<std::string> listen;  ///< none: socket activation, else 0.0.0.0:162 + [::]:162
     std::vector<std::string> catalogue_dirs;
     std::vector<std::string> allow_engine_ids;  ///< hex; empty: any
-    bool any_community = false;   ///< accept v1/v2c with any community
+    bool any_community = false;                 ///< accept v1/v2c with any community
     bool report_rejected = false;
     std::size_t rcvbuf = 8u << 20;
     std::size_t queue_bytes = 32u << 20;
     std::int64_t stats_interval_ms = 60'000;  ///< 0: only at exit
     std::int64_t report_interval_ms = 60'000;
-    double rate_limit = 0;          ///< events per second per source; 0: none
-    std::int64_t dedup_ms = 0;      ///< fold identical traps within this window; 0: off
-    std::uint64_t count = 0;        ///< exit after this many events; 0: run until signalled
-    std::string state_dir;          ///< empty: default_state_dir()
-    std::string engine_id;          ///< hex; empty: generated once and kept
+    double rate_limit = 0;      ///< events per second per source; 0: none
+    std::int64_t dedup_ms = 0;  ///< fold identical traps within this window; 0: off
+    std::uint64_t count = 0;    ///< exit after this many events; 0: run until signalled
+    std::string state_dir;      ///< empty: default_state_dir()
+    std::string engine_id;      ///< hex; empty: generated once and kept
     std::string site;
 };
 

@@ -1,10 +1,10 @@
 // dce-trapd's pieces without sockets: the queue's accounting and wrap-around, the
 // --listen and size syntax, USM timeliness for traps, engine IDs, and JSON escaping.
+#include "trapd/trapd.hpp"
 #include "trapd/event.hpp"
 #include "trapd/listeners.hpp"
 #include "trapd/ring.hpp"
 #include "trapd/security.hpp"
-#include "trapd/trapd.hpp"
 
 #include <catch.hpp>
 
@@ -53,7 +53,8 @@ TEST_CASE("the queue keeps datagrams in order, wraps, and refuses when full") {
 
     // Full: push says no and nothing already queued is harmed.
     std::size_t accepted = 0;
-    while (ring.push(meta, bytes(200, 7))) ++accepted;
+    while (ring.push(meta, bytes(200, 7)))
+        ++accepted;
     CHECK(accepted > 5);
     CHECK_FALSE(ring.push(meta, bytes(200, 7)));
     std::size_t drained = 0;
@@ -106,16 +107,16 @@ TEST_CASE("a trap sender's time is learnt and an old message refused (RFC 3414 3
     Security sec;
     using namespace std::chrono;
     auto t0 = steady_clock::now();
-    CHECK(sec.timely_remote("E1", 5, 1000, t0));          // first message: learnt
-    CHECK(sec.timely_remote("E1", 5, 1001, t0));          // newer
-    CHECK(sec.timely_remote("E1", 5, 900, t0));           // within 150 s of our estimate
-    CHECK_FALSE(sec.timely_remote("E1", 5, 800, t0));     // more than 150 s older: a replay
-    CHECK_FALSE(sec.timely_remote("E1", 4, 5000, t0));    // an earlier boot
-    CHECK(sec.timely_remote("E1", 6, 1, t0));             // a reboot moves it on
+    CHECK(sec.timely_remote("E1", 5, 1000, t0));        // first message: learnt
+    CHECK(sec.timely_remote("E1", 5, 1001, t0));        // newer
+    CHECK(sec.timely_remote("E1", 5, 900, t0));         // within 150 s of our estimate
+    CHECK_FALSE(sec.timely_remote("E1", 5, 800, t0));   // more than 150 s older: a replay
+    CHECK_FALSE(sec.timely_remote("E1", 4, 5000, t0));  // an earlier boot
+    CHECK(sec.timely_remote("E1", 6, 1, t0));           // a reboot moves it on
     CHECK_FALSE(sec.timely_remote("E1", 5, 2000, t0));
     // 200 s later, a message stamped as at the first one is outside the window.
     CHECK_FALSE(sec.timely_remote("E1", 6, 1, t0 + seconds(200)));
-    CHECK(sec.timely_remote("E2", 1, 1, t0));             // engines are separate
+    CHECK(sec.timely_remote("E2", 1, 1, t0));  // engines are separate
 }
 
 TEST_CASE("the receiver's engine ID is kept and boots count up") {

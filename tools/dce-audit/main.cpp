@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
                                      "time)");
     dce::cli::add_rate_option(*app, o.rate,
                               "Connections and probes started per second over the whole run");
-    dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait this long for each connection or answer");
+    dce::cli::add_timeout_option(*app, o.timeout_ms,
+                                 "Wait this long for each connection or answer");
     dce::cli::add_format_option(*app, o.format, {"json", "text", "junit", "sarif"},
                                 "Output: finding records, a table, JUnit XML or SARIF 2.1.0");
     app->add_option("--run-id", o.run_id, "Run id written into each finding (default: the time)")

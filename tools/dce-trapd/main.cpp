@@ -23,7 +23,8 @@ CLI::Option* add_duration(CLI::App& app, const std::string& name, std::int64_t& 
                 }
                 auto d = dce::parse_duration(text);
                 if (!d || text.empty() || std::isdigit(static_cast<unsigned char>(text.back())))
-                    throw CLI::ValidationError(name, text + ": give a unit, e.g. 500ms, 10s, 1m (0: off)");
+                    throw CLI::ValidationError(
+                        name, text + ": give a unit, e.g. 500ms, 10s, 1m (0: off)");
                 ms = d->count();
             },
             help + " (default " + dce::cli::format_duration_ms(ms) + ")")
@@ -169,7 +170,6 @@ int main(int argc, char** argv) {
         ->type_name("N");
     dce::cli::add_site_option(*app, o.site, "Site or tenant written into each record");
 
-    return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
-        return dce::trapd::run_trapd(ctx, o);
-    });
+    return dce::cli::run_tool(*app, doc, common, argc, argv,
+                              [&](dce::ToolContext& ctx) { return dce::trapd::run_trapd(ctx, o); });
 }
