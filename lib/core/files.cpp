@@ -1,5 +1,9 @@
 #include "core/files.hpp"
 
+#include <cstdlib>
+
+#include <filesystem>
+
 #include "core/signals.hpp"
 
 #include <fcntl.h>
@@ -84,6 +88,29 @@ bool read_file_capped(const std::string& path, std::size_t max, std::string& out
         return false;
     }
     return true;
+}
+
+std::vector<std::string> data_dirs(std::string_view name, const char* env,
+                                   const std::vector<std::string>& extra) {
+    std::vector<std::string> dirs;
+    const std::string sub(name);
+    if (const char* v = std::getenv(env); v && *v) {
+        dirs.emplace_back(v);
+    } else {
+        std::error_code ec;
+        std::string installed = std::string(DCE_DATADIR) + "/" + sub;
+        // An uninstalled build uses its source tree's files.
+        dirs.push_back(std::filesystem::is_directory(installed, ec)
+                           ? installed
+                           : std::string(DCE_SOURCE_DIR) + "/" + sub);
+    }
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        dirs.push_back(std::string(xdg) + "/dce/" + sub);
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        dirs.push_back(std::string(home) + "/.config/dce/" + sub);
+    for (const auto& e : extra)
+        dirs.push_back(e);
+    return dirs;
 }
 
 }  // namespace dce

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace dce {
 
@@ -41,5 +43,12 @@ bool read_file_capped(const std::string& path, std::size_t max, std::string& out
 
 /// "1 MiB", "16 MiB", "512 KiB", "100 bytes": a ceiling as error messages say it.
 std::string format_size(std::size_t bytes);
+
+/// Where a kind of data file lives, in the order later files override earlier ones: the
+/// built-in folder (`$ENV` when set; else the installed DATADIR/NAME, or the source tree's
+/// NAME/ for an uninstalled build), then the user's ($XDG_CONFIG_HOME or ~/.config)/dce/NAME,
+/// then `extra`. Device profiles and the trap catalogue both live this way.
+std::vector<std::string> data_dirs(std::string_view name, const char* env,
+                                   const std::vector<std::string>& extra);
 
 }  // namespace dce

@@ -464,26 +464,7 @@ std::vector<const MetricDef*> ProfileSet::metrics_of(const std::vector<std::stri
 }
 
 std::vector<std::string> default_profile_dirs(const std::vector<std::string>& extra) {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("DCE_PROFILE_DIR"); env && *env) {
-        dirs.emplace_back(env);
-    } else {
-        std::error_code ec;
-        std::string installed = std::string(DCE_DATADIR) + "/profiles";
-        std::string source = std::string(DCE_SOURCE_DIR) + "/profiles";
-        // An uninstalled build uses its source tree's profiles.
-        if (std::filesystem::is_directory(installed, ec))
-            dirs.push_back(installed);
-        else
-            dirs.push_back(source);
-    }
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-        dirs.push_back(std::string(xdg) + "/dce/profiles");
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        dirs.push_back(std::string(home) + "/.config/dce/profiles");
-    for (const auto& e : extra)
-        dirs.push_back(e);
-    return dirs;
+    return data_dirs("profiles", "DCE_PROFILE_DIR", extra);
 }
 
 ProfileSet load_profiles(const std::vector<std::string>& extra, std::vector<std::string>& errors) {

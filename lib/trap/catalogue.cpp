@@ -246,26 +246,7 @@ std::string Catalogue::describe(const TrapInfo& t, const std::vector<std::string
 }
 
 std::vector<std::string> default_catalogue_dirs(const std::vector<std::string>& extra) {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("DCE_TRAP_DIR"); env && *env) {
-        dirs.emplace_back(env);
-    } else {
-        std::error_code ec;
-        std::string installed = std::string(DCE_DATADIR) + "/traps";
-        std::string source = std::string(DCE_SOURCE_DIR) + "/traps";
-        // An uninstalled build uses its source tree's catalogue.
-        if (std::filesystem::is_directory(installed, ec))
-            dirs.push_back(installed);
-        else
-            dirs.push_back(source);
-    }
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-        dirs.push_back(std::string(xdg) + "/dce/traps");
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        dirs.push_back(std::string(home) + "/.config/dce/traps");
-    for (const auto& e : extra)
-        dirs.push_back(e);
-    return dirs;
+    return data_dirs("traps", "DCE_TRAP_DIR", extra);
 }
 
 Oid v1_trap_oid(const Oid& enterprise, std::int32_t generic, std::int32_t specific) {
