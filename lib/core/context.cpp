@@ -19,9 +19,19 @@ ToolContext::ToolContext(std::string_view tool, std::string credentials_path, in
 const CredentialStore* ToolContext::credentials(std::string& error) {
     if (!credentials_) {
         CredentialStore store;
-        if (!credentials_path_.empty() && !store.load_file(credentials_path_, credentials_error_)) {
+        auto kind = CredentialFileKind::plaintext;
+        if (!credentials_path_.empty() &&
+            !store.load_file(credentials_path_, credentials_error_, &kind)) {
             credentials_.emplace();  // loaded once: the error is kept, not retried
         } else {
+            if (!credentials_path_.empty() && kind == CredentialFileKind::plaintext)
+                log_->info(
+                    "credentials file '{}' is plaintext, protected only by its mode; encrypt it "
+                    "at rest: systemd-creds encrypt --name={} '{}' '{}.cred', then use "
+                    "--credentials '{}.cred' or LoadCredentialEncrypted={}:{}.cred in a unit",
+                    credentials_path_, systemd_credential_name, credentials_path_,
+                    credentials_path_, credentials_path_, systemd_credential_name,
+                    credentials_path_);
             store.load_environment();
             credentials_.emplace(std::move(store));
         }

@@ -1,9 +1,13 @@
 #include "core/credentials.hpp"
 #include "core/files.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +16,9 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <string>
+
+extern char** environ;
 
 namespace dce {
 
@@ -201,7 +208,144 @@ bool CredentialStore::load_text(std::string_view text, std::string_view origin,
     return true;
 }
 
-bool CredentialStore::load_file(const std::string& path, std::string& error) {
+bool is_encrypted_credentials(std::string_view content) {
+    // An INI file has "[name]" and "key = value"; systemd-creds writes base64: no '[' at
+    // all, and nothing outside the base64 alphabet. Control bytes: a binary credential.
+    bool any = false;
+    for (unsigned char c : content) {
+        if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) return true;
+        if (std::isspace(c)) continue;
+        if (!(std::isalnum(c) || c == '+' || c == '/' || c == '=')) return false;
+        any = true;
+    }
+    return any;
+}
+
+bool in_credentials_directory(const std::string& path) {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!dir || !*dir) return false;
+    std::string d(dir);
+    while (d.size() > 1 && d.back() == '/')
+        d.pop_back();
+    return path.size() > d.size() + 1 && path.compare(0, d.size(), d) == 0 && path[d.size()] == '/';
+}
+
+namespace {
+
+// What systemd-creds said, on one line, without its notice that the host key is not on
+// encrypted media (printed on every use of --with-key=host on such a machine).
+std::string one_line_message(const std::string& text) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        auto line = trim(std::string_view(text).substr(
+            pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        if (line.empty() || line.find("not located on encrypted media") != std::string_view::npos)
+            continue;
+        if (!out.empty()) out += "; ";
+        out += std::string(line);
+    }
+    return out;
+}
+
+}  // namespace
+
+bool decrypt_systemd_credential(const std::string& path, std::string& out, std::string& error) {
+    auto fail = [&](const std::string& why) {
+        error = "cannot decrypt credentials file '" + path + "': " + why;
+        if (!out.empty()) explicit_bzero(out.data(), out.size());
+        out.clear();
+        return false;
+    };
+    int po[2], pe[2];
+    if (::pipe2(po, O_CLOEXEC) != 0) return fail(std::strerror(errno));
+    if (::pipe2(pe, O_CLOEXEC) != 0) {
+        ::close(po[0]);
+        ::close(po[1]);
+        return fail(std::strerror(errno));
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    // --name= skips the check of the embedded name against the file name (systemd 252
+    // compares it with the file's base name, so "x.cred" made with --name=dce-credentials
+    // is refused without it); "--" keeps a path starting with '-' a path.
+    std::string p = path;
+    char* argv[] = {const_cast<char*>("systemd-creds"),
+                    const_cast<char*>("decrypt"),
+                    const_cast<char*>("--name="),
+                    const_cast<char*>("--"),
+                    p.data(),
+                    const_cast<char*>("-"),
+                    nullptr};
+    pid_t pid = -1;
+    int rc = ::posix_spawnp(&pid, "systemd-creds", &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(po[1]);
+    ::close(pe[1]);
+    if (rc != 0) {
+        ::close(po[0]);
+        ::close(pe[0]);
+        return fail("cannot run systemd-creds: " + std::string(std::strerror(rc)) +
+                    " (install systemd, or decrypt it on a machine that has its key)");
+    }
+    // The plaintext goes straight into one buffer reserved up front (no reallocation
+    // leaves a copy behind), wiped by the caller; the read chunk is wiped here.
+    out.clear();
+    out.reserve(max_small_file);
+    std::string err_text;
+    bool too_big = false;
+    char chunk[4096];
+    pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (auto& f : fds) {
+            if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = ::read(f.fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                ::close(f.fd);
+                f.fd = -1;
+                --open_fds;
+                continue;
+            }
+            if (f.fd == po[0]) {
+                if (out.size() + static_cast<std::size_t>(n) > max_small_file)
+                    too_big = true;
+                else
+                    out.append(chunk, static_cast<std::size_t>(n));
+            } else if (err_text.size() < 4096) {
+                err_text.append(chunk, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    explicit_bzero(chunk, sizeof chunk);
+    for (auto& f : fds)
+        if (f.fd >= 0) ::close(f.fd);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return fail("cannot run systemd-creds (not installed?)");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::string msg = one_line_message(err_text);
+        return fail("decryption failed" + (msg.empty() ? std::string() : ": " + msg) +
+                    " (systemd-creds decrypt; the file is not read as plaintext)");
+    }
+    if (too_big) return fail("its plaintext is larger than 1 MiB");
+    return true;
+}
+
+bool CredentialStore::load_file(const std::string& path, std::string& error,
+                                CredentialFileKind* kind) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         error = "cannot read credentials file '" + path + "': " + std::strerror(errno);
@@ -211,22 +355,42 @@ bool CredentialStore::load_file(const std::string& path, std::string& error) {
         error = "credentials file '" + path + "' is not a regular file";
         return false;
     }
-    if (st.st_mode & 077) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        error = "credentials file '" + path + "' has permissions " + mode +
-                ", which let other users read it; run: chmod 600 '" + path + "'";
-        return false;
-    }
-    if (st.st_uid != ::geteuid() && ::geteuid() != 0 && st.st_uid != 0) {
-        error = "credentials file '" + path + "' is owned by another user";
-        return false;
-    }
+    // systemd puts the decrypted file in $CREDENTIALS_DIRECTORY, owned by root or the
+    // service's user, mode 0400, on memory that is never swapped: whose it is does not
+    // matter, but a file others may read is still refused.
+    const bool from_systemd = in_credentials_directory(path);
     std::string text;
     if (!read_file_capped(path, max_small_file, text, error)) {
         error = "credentials file: " + error;
         return false;
     }
+    const bool encrypted = !from_systemd && is_encrypted_credentials(text);
+    if (kind)
+        *kind = from_systemd ? CredentialFileKind::systemd
+                : encrypted  ? CredentialFileKind::encrypted
+                             : CredentialFileKind::plaintext;
+    if (encrypted) {
+        // Sealed to the host key or the TPM: its mode is not what protects it.
+        explicit_bzero(text.data(), text.size());
+        std::string plain;
+        if (!decrypt_systemd_credential(path, plain, error)) return false;
+        bool ok = load_text(plain, path, error);
+        explicit_bzero(plain.data(), plain.size());
+        return ok;
+    }
+    auto refuse = [&](std::string why) {
+        explicit_bzero(text.data(), text.size());
+        error = std::move(why);
+        return false;
+    };
+    if (st.st_mode & (from_systemd ? 007 : 077)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return refuse("credentials file '" + path + "' has permissions " + mode +
+                      ", which let other users read it; run: chmod 600 '" + path + "'");
+    }
+    if (!from_systemd && st.st_uid != ::geteuid() && ::geteuid() != 0 && st.st_uid != 0)
+        return refuse("credentials file '" + path + "' is owned by another user");
     bool ok = load_text(text, path, error);
     explicit_bzero(text.data(), text.size());
     return ok;
@@ -277,6 +441,11 @@ std::vector<const Credential*> CredentialStore::of_kind(std::string_view kind) c
 }
 
 std::optional<std::string> default_credentials_path() {
+    struct stat st {};
+    if (const char* d = std::getenv("CREDENTIALS_DIRECTORY"); d && *d) {
+        std::string path = std::string(d) + "/" + std::string(systemd_credential_name);
+        if (::stat(path.c_str(), &st) == 0) return path;
+    }
     if (const char* p = std::getenv("DCE_CREDENTIALS"); p && *p) return std::string(p);
     std::string base;
     if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
@@ -285,7 +454,6 @@ std::optional<std::string> default_credentials_path() {
         base = std::string(h) + "/.config";
     if (base.empty()) return std::nullopt;
     std::string path = base + "/dce/credentials";
-    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return path;
 }

@@ -71,11 +71,20 @@ struct Credential {
     const Secret* secret(std::string_view key) const;
 };
 
+/// How a credentials file was stored, as load_file() found it.
+enum class CredentialFileKind {
+    plaintext,  ///< INI text protected only by its mode (0600)
+    encrypted,  ///< made by `systemd-creds encrypt`, decrypted through `systemd-creds decrypt`
+    systemd,    ///< in $CREDENTIALS_DIRECTORY: systemd decrypted it for this service
+};
+
 class CredentialStore {
   public:
     /// Loads a file; refuses it when group/other can read it or it is not a regular file.
-    /// Errors name the file and line, never a value.
-    bool load_file(const std::string& path, std::string& error);
+    /// A file made by `systemd-creds encrypt` (is_encrypted_credentials()) is decrypted
+    /// through `systemd-creds decrypt`; when that fails the error says so and the file is
+    /// never read as plaintext. Errors name the file and line, never a value.
+    bool load_file(const std::string& path, std::string& error, CredentialFileKind* kind = nullptr);
     /// Parses text (for stdin and tests); `origin` names it in errors.
     bool load_text(std::string_view text, std::string_view origin, std::string& error);
     /// Adds an entry named "env" from DCE_SNMP_USER/DCE_SNMP_AUTH_PROTOCOL/
@@ -104,8 +113,27 @@ void protect_secrets_in_memory();
 /// True for the keys whose values are secrets.
 bool is_secret_key(std::string_view key);
 
-/// The path used when --credentials is not given: $DCE_CREDENTIALS, else
-/// $XDG_CONFIG_HOME/dce/credentials or ~/.config/dce/credentials (if it exists).
+/// The path used when --credentials is not given, first that applies:
+///   1. $CREDENTIALS_DIRECTORY/dce-credentials (systemd's LoadCredentialEncrypted=), if it exists
+///   2. $DCE_CREDENTIALS
+///   3. $XDG_CONFIG_HOME/dce/credentials or ~/.config/dce/credentials (if it exists)
 std::optional<std::string> default_credentials_path();
+
+/// The name of the credential in $CREDENTIALS_DIRECTORY, and the name `systemd-creds
+/// encrypt --name=` should embed: "dce-credentials".
+inline constexpr std::string_view systemd_credential_name = "dce-credentials";
+
+/// True when `path` is in $CREDENTIALS_DIRECTORY (a file systemd decrypted for us).
+bool in_credentials_directory(const std::string& path);
+
+/// True when a credentials file's content is sealed by `systemd-creds encrypt` rather
+/// than INI text: base64 only (what systemd-creds writes), or binary. Decided by content,
+/// whatever the file is called: an INI file has "[name]", which base64 never does.
+bool is_encrypted_credentials(std::string_view content);
+
+/// Runs `systemd-creds decrypt --name= -- PATH -` (no shell) and returns the plaintext
+/// in `out` (the caller wipes it). False with one line naming the file and
+/// systemd-creds' own message when decryption fails.
+bool decrypt_systemd_credential(const std::string& path, std::string& out, std::string& error);
 
 }  // namespace dce

@@ -2,11 +2,13 @@
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <type_traits>
 
@@ -157,4 +159,60 @@ TEST_CASE("retain_only keeps the entries in use and drops the others' secrets") 
     REQUIRE(store.entries().size() == 1);
     CHECK(store.find("lab-v3") == nullptr);
     CHECK(store.find("public-ro")->secret("community")->view() == "public");
+}
+
+TEST_CASE("systemd-creds files are told from INI text by their content") {
+    using dce::is_encrypted_credentials;
+    CHECK(is_encrypted_credentials("Whxqht+dQJax1aZeCGLxmiAAAAABAAAA\nDAAA==\n"));
+    CHECK(is_encrypted_credentials(std::string_view("\x01\x02\x00x", 4)));
+    CHECK_FALSE(is_encrypted_credentials(text));
+    CHECK_FALSE(is_encrypted_credentials("[x]\nkind = token\n"));
+    CHECK_FALSE(is_encrypted_credentials("# only a comment\n"));
+    CHECK_FALSE(is_encrypted_credentials(""));
+}
+
+TEST_CASE("$CREDENTIALS_DIRECTORY/dce-credentials is looked in first") {
+    char dir[] = "/tmp/dce-credsdir-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    std::string file = std::string(dir) + "/dce-credentials";
+    ::setenv("DCE_CREDENTIALS", "/elsewhere/credentials", 1);
+    ::setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    // Not there yet: the next place.
+    CHECK(dce::default_credentials_path().value_or("") == "/elsewhere/credentials");
+    { std::ofstream(file) << text; }
+    ::chmod(file.c_str(), 0400);
+    CHECK(dce::default_credentials_path().value_or("") == file);
+    CHECK(dce::in_credentials_directory(file));
+    CHECK_FALSE(dce::in_credentials_directory(std::string(dir) + "x/dce-credentials"));
+    // Decrypted by systemd: loaded without the owner check, reported as such.
+    dce::CredentialStore store;
+    std::string e;
+    auto kind = dce::CredentialFileKind::plaintext;
+    CHECK(store.load_file(file, e, &kind));
+    CHECK(kind == dce::CredentialFileKind::systemd);
+    // Others may not read it even there.
+    ::chmod(file.c_str(), 0404);
+    dce::CredentialStore other;
+    CHECK_FALSE(other.load_file(file, e));
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    ::unsetenv("DCE_CREDENTIALS");
+    ::unlink(file.c_str());
+    ::rmdir(dir);
+}
+
+TEST_CASE("a sealed file that cannot be decrypted is refused, never read as text") {
+    char path[] = "/tmp/dce-sealed-XXXXXX.cred";
+    int fd = mkstemps(path, 5);
+    REQUIRE(fd >= 0);
+    // Sealed-looking (base64) but no credential: systemd-creds fails, and that is the end.
+    std::string body = "Whxqht+dQJax1aZeCGLxmiAAAAABAAAADAAAABAAAACdfBJuQXCU6QHLX5wAAAAA\n";
+    REQUIRE(write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()));
+    close(fd);
+    dce::CredentialStore store;
+    std::string e;
+    CHECK_FALSE(store.load_file(path, e));
+    CHECK(e.find("cannot decrypt credentials file") != std::string::npos);
+    CHECK(e.find(path) != std::string::npos);
+    CHECK(store.find("x") == nullptr);
+    ::unlink(path);
 }
