@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "core/jsonl.hpp"
 #include "core/signals.hpp"
 
 #include <fcntl.h>
@@ -11,9 +12,87 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace dce {
+
+namespace {
+std::string dir_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+}  // namespace
+
+std::string make_temp_beside(const std::string& path, unsigned mode, std::string& error) {
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string tmp = dir + "." + base + ".tmp-XXXXXX";
+    int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+    if (fd < 0) {
+        error = "cannot create a file in " + dir_of(path) + ": " + std::strerror(errno);
+        return {};
+    }
+    ::fchmod(fd, static_cast<mode_t>(mode));
+    ::close(fd);
+    return tmp;
+}
+
+bool commit_temp(const std::string& tmp, const std::string& path, bool replace,
+                 std::string& error) {
+    auto fail = [&](const std::string& what) {
+        error = what + ": " + std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    };
+    int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail("cannot open " + tmp);
+    int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return fail("cannot write " + tmp);
+    if (replace) {
+        if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path);
+    } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+        if (errno == EEXIST) {
+            ::unlink(tmp.c_str());
+            error = path + " exists";
+            errno = EEXIST;
+            return false;
+        }
+        return fail("cannot rename to " + path);
+    }
+    // The rename is durable once the directory is.
+    int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return true;
+}
+
+bool write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
+                       std::string& error) {
+    std::string tmp = make_temp_beside(path, mode, error);
+    if (tmp.empty()) return false;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) {
+        error = "cannot write " + tmp + ": " + std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    try {
+        write_all(fd, data);
+    } catch (const std::exception& e) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        error = "cannot write " + tmp + ": " + e.what();
+        return false;
+    }
+    ::close(fd);
+    return commit_temp(tmp, path, true, error);
+}
 
 std::string format_size(std::size_t bytes) {
     if (bytes >= (std::size_t{1} << 20) && bytes % (std::size_t{1} << 20) == 0)

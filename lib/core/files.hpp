@@ -44,6 +44,20 @@ bool read_file_capped(const std::string& path, std::size_t max, std::string& out
 /// "1 MiB", "16 MiB", "512 KiB", "100 bytes": a ceiling as error messages say it.
 std::string format_size(std::size_t bytes);
 
+// Files replaced atomically: a temp file in the same directory (so rename() cannot cross
+// file systems), fsync'd, then renamed over the target and the directory fsync'd. A
+// reader (node_exporter, a restore) sees the old file or the whole new one, never half.
+
+/// Makes an empty file beside `path`, named ".NAME.tmp-XXXXXX", with `mode`; returns its
+/// path, or empty with `error`.
+std::string make_temp_beside(const std::string& path, unsigned mode, std::string& error);
+/// fsyncs `tmp`, renames it to `path` and fsyncs the directory. With `replace` false an
+/// existing `path` is kept and the call fails. On failure `tmp` is removed.
+bool commit_temp(const std::string& tmp, const std::string& path, bool replace, std::string& error);
+/// Writes `data` to `path` that way (replacing what is there).
+bool write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
+                       std::string& error);
+
 /// Where a kind of data file lives, in the order later files override earlier ones: the
 /// built-in folder (`$ENV` when set; else the installed DATADIR/NAME, or the source tree's
 /// NAME/ for an uninstalled build), then the user's ($XDG_CONFIG_HOME or ~/.config)/dce/NAME,

@@ -70,6 +70,21 @@ struct SqliteOptions {
 std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& opts,
                                 std::string& error);
 
+struct BackupOptions {
+    std::string source;  ///< the SQLite file to copy (it may be in use)
+    std::string dest;    ///< the file to make
+    bool force = false;  ///< replace dest when it exists
+    int pages_per_step = 256;
+    /// Polled between steps: true abandons the copy (the temp file is removed).
+    std::function<bool()> interrupted;
+};
+enum class BackupResult { ok, usage, failed, interrupted };
+/// Copies a SQLite store with SQLite's online backup API, a few pages at a time, while
+/// other processes may write to it: in WAL mode it copies one consistent snapshot and
+/// writers go on meanwhile. Writes a temp file beside dest, fsyncs it and renames it
+/// into place, so dest is either absent or complete. `error` says what went wrong.
+BackupResult backup_sqlite(const BackupOptions& opts, std::string& error);
+
 struct PostgresOptions {
     std::string url;       ///< postgresql://user@host:port/db?sslmode=verify-full
     std::string password;  ///< from the credentials file; empty: libpq's own (PGPASSFILE)

@@ -4,9 +4,14 @@
 // timeout runs out. Files are made with umask 077, so the db, -wal and -shm are 0600.
 #include "store/db_sqlite.hpp"
 
+#include "core/files.hpp"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -234,6 +239,122 @@ std::unique_ptr<Db> open_sqlite(const std::string& path, const SqliteOptions& op
         return nullptr;
     }
     return out;
+}
+
+// The online backup API copies pages through two connections. In WAL mode the source
+// connection holds one read transaction for the whole copy: the copy is one consistent
+// snapshot, it is not restarted by other processes' commits, and those writers are not
+// blocked (WAL readers never block the writer; only checkpoints wait past the snapshot).
+// Without WAL a held read lock would block writers for the whole copy, so each step
+// takes and drops its own lock and SQLite restarts the copy when a writer got in; after
+// a few restarts the rest is copied in one step. Pages go in small steps either way.
+BackupResult backup_sqlite(const BackupOptions& o, std::string& error) {
+    struct stat st {};
+    if (::stat(o.source.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        error = "no SQLite store at " + o.source;
+        return BackupResult::usage;
+    }
+    if (::stat(o.dest.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            error = o.dest + " is a directory; name the backup file, e.g. " + o.dest + "/store.db";
+            return BackupResult::usage;
+        }
+        if (!o.force) {
+            error = o.dest + " exists; give --force to replace it";
+            return BackupResult::usage;
+        }
+    }
+    sqlite3* src = nullptr;
+    SqliteOptions ro{.create = false, .read_only = true};
+    int rc = sqlite3_open_v2(sqlite_uri(o.source, ro).c_str(), &src,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        error = "cannot open " + o.source + ": " + (src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+        sqlite3_close_v2(src);
+        return BackupResult::failed;
+    }
+    sqlite3_busy_timeout(src, 60000);
+    std::string tmp = make_temp_beside(o.dest, 0600, error);
+    if (tmp.empty()) {
+        sqlite3_close_v2(src);
+        return BackupResult::failed;
+    }
+    sqlite3* dst = nullptr;
+    auto finish = [&](BackupResult r, std::string why) {
+        if (r != BackupResult::ok) error = std::move(why);
+        sqlite3_close_v2(dst);
+        sqlite3_close_v2(src);
+        if (r != BackupResult::ok) {
+            ::unlink(tmp.c_str());
+            ::unlink((tmp + "-journal").c_str());
+        }
+        return r;
+    };
+    rc = sqlite3_open_v2(tmp.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK)
+        return finish(BackupResult::failed, "cannot open " + tmp + ": " +
+                                                (dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc)));
+    std::string mode;
+    {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(src, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            if (auto* t = sqlite3_column_text(st, 0)) mode = reinterpret_cast<const char*>(t);
+        sqlite3_finalize(st);
+    }
+    const bool wal = mode == "wal";
+    if (wal) {
+        char* msg = nullptr;
+        rc = sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", nullptr, nullptr, &msg);
+        if (rc != SQLITE_OK) {
+            std::string m = msg ? msg : sqlite3_errstr(rc);
+            sqlite3_free(msg);
+            return finish(BackupResult::failed, "cannot read " + o.source + ": " + m);
+        }
+    }
+    sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b)
+        return finish(BackupResult::failed,
+                      "cannot start the backup: " + std::string(sqlite3_errmsg(dst)));
+    int restarts = 0, last_remaining = -1;
+    while (true) {
+        if (o.interrupted && o.interrupted()) {
+            sqlite3_backup_finish(b);
+            return finish(BackupResult::interrupted, "interrupted; " + o.dest + " was not made");
+        }
+        int pages = !wal && restarts >= 5 ? -1 : std::max(1, o.pages_per_step);
+        rc = sqlite3_backup_step(b, pages);
+        if (rc == SQLITE_DONE) break;
+        if (rc == SQLITE_OK || is_busy(rc)) {
+            int remaining = sqlite3_backup_remaining(b);
+            if (last_remaining >= 0 && remaining > last_remaining) ++restarts;
+            last_remaining = remaining;
+            // Room for writers between steps (they wait on the lock without WAL).
+            sqlite3_sleep(is_busy(rc) ? 20 : 1);
+            continue;
+        }
+        std::string m = sqlite3_errstr(rc);
+        sqlite3_backup_finish(b);
+        return finish(BackupResult::failed, "backup of " + o.source + " failed: " + m);
+    }
+    rc = sqlite3_backup_finish(b);
+    if (rc != SQLITE_OK)
+        return finish(BackupResult::failed,
+                      "backup of " + o.source + " failed: " + std::string(sqlite3_errmsg(dst)));
+    if (wal) sqlite3_exec(src, "COMMIT", nullptr, nullptr, nullptr);
+    // The copy carries the source's WAL flag; fold anything the copy left in a -wal into
+    // the file so the one file is the whole backup.
+    sqlite3_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(dst);
+    dst = nullptr;
+    ::unlink((tmp + "-wal").c_str());
+    ::unlink((tmp + "-shm").c_str());
+    if (!commit_temp(tmp, o.dest, o.force, error)) {
+        sqlite3_close_v2(src);
+        return errno == EEXIST ? BackupResult::usage : BackupResult::failed;
+    }
+    sqlite3_close_v2(src);
+    return BackupResult::ok;
 }
 
 }  // namespace dce::store

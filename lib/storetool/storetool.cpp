@@ -546,10 +546,10 @@ bool changed_findings(Db& db, Query q, Out& out, std::string& error) {
             if (run == r.end() || !run->is_string()) return true;
             const std::string id = run->get<std::string>();
             auto ts = parse_timestamp(r.value("ts", ""));
-            std::int64_t ms = ts ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       ts->time_since_epoch())
-                                       .count()
-                                 : 0;
+            std::int64_t ms =
+                ts ? std::chrono::duration_cast<std::chrono::milliseconds>(ts->time_since_epoch())
+                         .count()
+                   : 0;
             run_ts[id] = std::max(run_ts[id], ms);
             runs[id][{r.value("tool", ""), r.value("check", ""), r.value("target", "")}] = r;
             return !dce::interrupted();
@@ -557,7 +557,8 @@ bool changed_findings(Db& db, Query q, Out& out, std::string& error) {
         error);
     if (!ok) return false;
     std::vector<std::pair<std::int64_t, std::string>> order;
-    for (const auto& [id, ts] : run_ts) order.emplace_back(ts, id);
+    for (const auto& [id, ts] : run_ts)
+        order.emplace_back(ts, id);
     std::sort(order.begin(), order.end());
     if (order.empty()) {
         spdlog::info("no findings with a run id (dce-audit writes them)");
@@ -850,6 +851,40 @@ int run_migrate(ToolContext& ctx, const StoreOptions& o) {
         spdlog::info("{}: schema version {} is current", db->describe(), before);
     else
         spdlog::info("{}: schema version {} -> {}", db->describe(), before, schema_version_current);
+    return exit_ok;
+}
+
+int run_backup(ToolContext&, const StoreOptions& o) {
+    const std::string spec = resolve_db(o);
+    if (is_postgres_url(spec)) {
+        spdlog::error(
+            "dce-store backup copies SQLite stores; for PostgreSQL use pg_dump (e.g. pg_dump "
+            "--format=custom --file=dce.dump DBNAME) and pg_restore");
+        return exit_usage;
+    }
+    BackupOptions bo{.source = spec, .dest = o.backup_dest, .force = o.force, .interrupted = [] {
+                         return dce::interrupted();
+                     }};
+    std::string error;
+    auto start = std::chrono::steady_clock::now();
+    switch (backup_sqlite(bo, error)) {
+        case BackupResult::ok:
+            break;
+        case BackupResult::usage:
+            spdlog::error("{}", error);
+            return exit_usage;
+        case BackupResult::interrupted:
+            spdlog::error("{}", error);
+            return exit_interrupted;
+        case BackupResult::failed:
+            spdlog::error("{}", error);
+            return exit_runtime;
+    }
+    struct stat st {};
+    ::stat(o.backup_dest.c_str(), &st);
+    spdlog::info("{} backed up to {} ({} bytes, {:.2f} s)", spec, o.backup_dest,
+                 static_cast<long long>(st.st_size),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return exit_ok;
 }
 

@@ -41,6 +41,10 @@ struct StoreOptions {
 
     // export
     std::string output = "-";
+
+    // backup
+    std::string backup_dest;
+    bool force = false;
 };
 
 /// The database used when neither --db nor DCE_DB names one:
@@ -54,5 +58,7 @@ int run_export(ToolContext& ctx, const StoreOptions& o);
 int run_stats(ToolContext& ctx, const StoreOptions& o);
 int run_sites(ToolContext& ctx, const StoreOptions& o);
 int run_migrate(ToolContext& ctx, const StoreOptions& o);
+/// Copies a SQLite store to o.backup_dest online (SQLite's backup API; see backup_sqlite).
+int run_backup(ToolContext& ctx, const StoreOptions& o);
 
 }  // namespace dce::store
