@@ -18,8 +18,11 @@ PACKAGES=(
   nftables nmap
   # dce-audit's SSH and FTP checks run against real sshd and vsftpd on loopback ports
   openssh-server vsftpd
-  # systemd-socket-activate and systemd-analyze: the dce-trapd units are tested with them
+  # systemd-socket-activate and systemd-analyze: the dce-trapd units are tested with them;
+  # systemd-creds: encrypted credentials files are made and decrypted in a test
   systemd
+  # promtool (`promtool check metrics`) validates --metrics-file output
+  prometheus
 )
 
 missing=()

@@ -2,6 +2,8 @@
 // collector and Prometheus) and InfluxDB line protocol.
 #include "poll/poll.hpp"
 
+#include "core/metrics.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -20,25 +22,7 @@ std::string number_text(const Json& v) {
 }  // namespace
 
 std::string openmetrics_name(const std::string& metric) {
-    std::string n = "dce_";
-    for (char c : metric)
-        n += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
-    return n;
-}
-
-std::string escape_label_value(const std::string& v) {
-    std::string out;
-    for (char c : v) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '"')
-            out += "\\\"";
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out;
+    return "dce_" + metrics::sanitize_name(metric);
 }
 
 std::string to_openmetrics(const std::vector<Reading>& readings) {
@@ -63,9 +47,7 @@ std::string to_openmetrics(const std::vector<Reading>& readings) {
             if (!num.is_number()) continue;  // a string that is no state has no sample
             std::string labels = "device=\"" + escape_label_value(r->device) + "\"";
             for (auto it = r->labels.begin(); it != r->labels.end(); ++it) {
-                std::string key;
-                for (char c : it.key())
-                    key += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+                std::string key = metrics::sanitize_name(it.key());
                 if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
                     key = "_" + key;
                 std::string val =

@@ -266,6 +266,7 @@ class Poller {
                 Device& d = *devices_[due.top().second];
                 std::size_t idx = due.top().second;
                 due.pop();
+                log::Scope scope(d.id);
                 if (d.busy) {
                     // A slow device skips this round instead of delaying the others.
                     ++d.overruns;
@@ -291,8 +292,10 @@ class Poller {
             engine_.step(
                 std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(200)));
             // Text formats are written per round: only when nothing runs and nothing is due.
-            if (busy_ == 0 && (due.empty() || due.top().first > SteadyClock::now()))
+            if (busy_ == 0 && (due.empty() || due.top().first > SteadyClock::now())) {
                 flush_text_round();
+                write_metrics();
+            }
             // A terminal redraw at most ten times a second: every turn wrote megabytes.
             if (progress && SteadyClock::now() - last_progress_ >= std::chrono::milliseconds(100)) {
                 last_progress_ = SteadyClock::now();
@@ -305,6 +308,7 @@ class Poller {
         if (input_open_) engine_.unwatch_fd(input_fd_);
         if (interrupted()) engine_.cancel_all();
         flush_text_round(true);
+        write_metrics(true);
         if (progress) fprintf(stderr, "\n");
         double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
         auto st = engine_.stats();
@@ -497,6 +501,7 @@ class Poller {
     // --log-level trace: what happened to each request of each device.
     static void log_response(const Device& d, const char* what, const Response& r) {
         if (!spdlog::should_log(spdlog::level::trace)) return;
+        log::Scope scope(d.id);
         if (r.ok())
             spdlog::trace("{}: {} answered: {} varbind(s) in {} ms{}{}", d.id, what,
                           r.varbinds.size(), r.elapsed.count(),
@@ -513,6 +518,7 @@ class Poller {
 
     void done_one(const std::shared_ptr<DevicePoll>& p) {
         if (--p->outstanding != 0) return;
+        log::Scope scope(p->dev->id);
         spdlog::debug("{}: poll done: {} scalar value(s), {} table column(s){}{}", p->dev->id,
                       p->scalars.size(), p->columns.size(),
                       p->first_code.empty() ? "" : ", failed: ", p->first_code);
@@ -588,6 +594,7 @@ class Poller {
 
     void finish(const std::shared_ptr<DevicePoll>& p) {
         Device& d = *p->dev;
+        log::Scope scope(d.id);
         d.busy = false;
         --busy_;
         std::vector<Reading> readings;
@@ -668,6 +675,37 @@ class Poller {
         pending_.clear();
     }
 
+    // --metrics-file: after each round (when nothing is in flight and the counters moved)
+    // and at exit. A write that fails is logged once, and polling goes on.
+    void write_metrics(bool final = false) {
+        if (opts_.metrics_file.empty()) return;
+        if (!final && polls_ == metrics_polls_ && overruns_ == metrics_overruns_) return;
+        metrics_polls_ = polls_;
+        metrics_overruns_ = overruns_;
+        metrics::Exposition m;
+        m.counter("dce_poll_polls_total", "Device polls started.", polls_);
+        m.counter("dce_poll_poll_failures_total",
+                  "Device polls that ended in an error record (no answer, refused, ...).", failed_);
+        m.counter("dce_poll_overruns_total",
+                  "Rounds a device skipped because its previous poll had not finished when the "
+                  "next was due.",
+                  overruns_);
+        m.counter("dce_poll_readings_total", "Reading records written.", readings_);
+        m.counter("dce_poll_absent_total", "Metric polls the agent had no value for.", absent_);
+        m.gauge("dce_poll_devices", "Devices being polled.", static_cast<double>(devices_.size()));
+        m.gauge("dce_poll_in_flight", "Device polls in progress when the file was written.",
+                static_cast<double>(busy_));
+        m.gauge("dce_poll_last_write_timestamp_seconds",
+                "When dce-poll wrote this file (Unix time).",
+                std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                    .count());
+        std::string error;
+        if (!metrics::write_metrics_file(opts_.metrics_file, m.text(), error)) {
+            if (!metrics_error_logged_) spdlog::error("{}", error);
+            metrics_error_logged_ = true;
+        }
+    }
+
     using Due = std::pair<SteadyClock::time_point, std::size_t>;
 
     const PollOptions& opts_;
@@ -685,6 +723,8 @@ class Poller {
     std::vector<Reading> pending_;
     std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
     std::uint64_t absent_ = 0;  // metric polls the agent had nothing for
+    std::uint64_t metrics_polls_ = ~std::uint64_t{0}, metrics_overruns_ = 0;
+    bool metrics_error_logged_ = false;
 };
 
 std::vector<std::string> split_names(const std::string& list) {

@@ -4,6 +4,7 @@
 // OpenMetrics / InfluxDB line protocol), once or every --interval.
 
 #include "core/context.hpp"
+#include "core/metrics.hpp"
 #include "core/record.hpp"
 #include "snmp/profile.hpp"
 #include "snmp/snmp.hpp"
@@ -34,6 +35,7 @@ struct PollOptions {
     int max_repetitions = 25;
     std::uint64_t max_targets = 65536;
     std::string site;
+    std::string metrics_file;  ///< --metrics-file: own counters, each round and at exit
 };
 
 /// The whole tool; returns the exit code. Device records come from ctx's input, records
@@ -66,6 +68,6 @@ std::string to_openmetrics(const std::vector<Reading>& readings);
 std::string to_influx(const std::vector<Reading>& readings, std::int64_t ts_ns);
 
 std::string openmetrics_name(const std::string& metric);
-std::string escape_label_value(const std::string& v);
+using metrics::escape_label_value;  // one escaping for readings and the tools' own metrics
 
 }  // namespace dce::poll

@@ -2,6 +2,7 @@
 
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
+#include "core/metrics.hpp"
 #include "core/signals.hpp"
 #include "core/time.hpp"
 #include "trap/catalogue.hpp"
@@ -292,6 +293,9 @@ class Decoder {
     void expire(Clock::time_point now, bool all);
     Clock::time_point next_deadline(Clock::time_point now) const;
     std::string summary(std::uint64_t kernel_drops) const;
+    /// The counters of write_stats() as a --metrics-file exposition.
+    std::string metrics_text(std::uint64_t kernel_drops, std::size_t queue_used,
+                             std::size_t queue_cap) const;
     const Stats& stats() const { return stats_; }
     /// Catalogue files and credential entries skipped with a warning, over all loads.
     std::size_t skipped_input() const { return skipped_input_; }
@@ -864,6 +868,37 @@ void Decoder::write_stats(std::uint64_t kernel_drops, std::size_t queue_used, st
     out_ += '\n';
 }
 
+std::string Decoder::metrics_text(std::uint64_t kernel_drops, std::size_t queue_used,
+                                  std::size_t queue_cap) const {
+    metrics::Exposition m;
+    m.counter("dce_trapd_received_total", "Datagrams received on the listening sockets.",
+              recv_.received.load());
+    m.counter("dce_trapd_delivered_total", "Event records written.", stats_.delivered);
+    m.counter("dce_trapd_dropped_total",
+              "Datagrams dropped: the decode queue was full (queue) or the kernel's receive "
+              "buffer was (kernel).",
+              recv_.dropped_queue.load(), {{"where", "queue"}});
+    m.counter("dce_trapd_dropped_total", "", kernel_drops, {{"where", "kernel"}});
+    for (std::size_t i = 0; i < stats_.rejected.size(); ++i)
+        m.counter("dce_trapd_rejected_total",
+                  "Notifications refused, by cause (community, user, digest, time window, ...).",
+                  stats_.rejected[i], {{"cause", std::string(to_string(static_cast<Reject>(i)))}});
+    m.counter("dce_trapd_malformed_total", "Datagrams that are not SNMP messages.",
+              stats_.malformed);
+    m.counter("dce_trapd_rate_limited_total", "Events held back by --rate-limit.",
+              stats_.rate_limited);
+    m.counter("dce_trapd_deduplicated_total", "Traps folded by --dedup.", stats_.deduplicated);
+    m.counter("dce_trapd_informs_acknowledged_total", "Informs answered.",
+              stats_.informs_acknowledged);
+    m.gauge("dce_trapd_queue_used_bytes", "Bytes waiting in the decode queue.",
+            static_cast<double>(queue_used));
+    m.gauge("dce_trapd_queue_size_bytes", "Size of the decode queue (--queue).",
+            static_cast<double>(queue_cap));
+    m.gauge("dce_trapd_uptime_seconds", "Seconds since dce-trapd started.",
+            std::chrono::duration<double>(Clock::now() - started_).count());
+    return m.text();
+}
+
 std::string Decoder::summary(std::uint64_t kernel_drops) const {
     std::string s = "received " + std::to_string(recv_.received.load()) + ", delivered " +
                     std::to_string(stats_.delivered) + ", rejected " +
@@ -935,6 +970,21 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
     Receiver receiver(listeners, ring, recv);
     receiver.start();
 
+    // --metrics-file: at start, with every stats record and at exit; a failing write is
+    // logged once and receiving goes on.
+    bool metrics_error_logged = false;
+    auto write_metrics = [&] {
+        if (o.metrics_file.empty()) return;
+        std::string err;
+        if (!metrics::write_metrics_file(
+                o.metrics_file,
+                decoder.metrics_text(receiver.kernel_drops(), ring.used(), ring.capacity()), err) &&
+            !metrics_error_logged) {
+            ctx.log().error("{}", err);
+            metrics_error_logged = true;
+        }
+    };
+    write_metrics();
     auto next_stats = Clock::now() + std::chrono::milliseconds(o.stats_interval_ms);
     bool done = false;
     int status = exit_ok;
@@ -975,6 +1025,7 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
             decoder.expire(now, false);
             if (o.stats_interval_ms > 0 && now >= next_stats) {
                 decoder.write_stats(receiver.kernel_drops(), ring.used(), ring.capacity(), false);
+                write_metrics();
                 next_stats = now + std::chrono::milliseconds(o.stats_interval_ms);
             }
             if (n == 0) {
@@ -991,6 +1042,7 @@ int run_trapd(ToolContext& ctx, const TrapdOptions& o) {
         const std::uint64_t kdrops = receiver.kernel_drops();
         decoder.write_stats(kdrops, ring.used(), ring.capacity(), true);
         decoder.flush();
+        write_metrics();
         ctx.log().info("{}", decoder.summary(kdrops));
     } catch (...) {
         receiver.stop();

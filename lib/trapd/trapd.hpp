@@ -37,6 +37,7 @@ struct TrapdOptions {
     std::string state_dir;      ///< empty: default_state_dir()
     std::string engine_id;      ///< hex; empty: generated once and kept
     std::string site;
+    std::string metrics_file;  ///< --metrics-file: own counters every --stats-interval, at exit
 };
 
 int run_trapd(ToolContext& ctx, const TrapdOptions& options);
