@@ -3,13 +3,13 @@ complete -c dce-audit -f
 complete -c dce-audit -s V -l version -d 'Print the version and exit'
 complete -c dce-audit -s h -l help -d 'Print this help and exit'
 complete -c dce-audit -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-audit -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-audit -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-audit -l policy -d 'Policy file (JSON); default: the built-in one' -r -F
 complete -c dce-audit -l role -d 'Role (from the policy) of targets given on the command line' -x
 complete -c dce-audit -l only -d 'Run only these checks (id or glob, e.g. \'web.*\') (repeatable: give it once per value)' -x
 complete -c dce-audit -l skip -d 'Skip these checks (id or glob) (repeatable: give it once per value)' -x
 complete -c dce-audit -l list-checks -d 'Print every check as a record and exit'
-complete -c dce-audit -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-audit -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-audit -l concurrency -d 'Targets audited side by side (a target\'s checks: one at a time)' -x
 complete -c dce-audit -l rate -d 'Connections and probes started per second over the whole run; 0 lifts the limit' -x
 complete -c dce-audit -l timeout -d 'Wait this long for each connection or answer (a unit is required: 500ms, 2s, 1m)' -x

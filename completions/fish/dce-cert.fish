@@ -3,7 +3,7 @@ complete -c dce-cert -f
 complete -c dce-cert -s V -l version -d 'Print the version and exit'
 complete -c dce-cert -s h -l help -d 'Print this help and exit'
 complete -c dce-cert -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-cert -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-cert -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-cert -n 'not __fish_seen_subcommand_from inspect lint csr selfsigned check-pair' -a inspect -d 'Write a cert record per endpoint or certificate file'
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -s h -l help -d 'Print this help and exit'
 complete -c dce-cert -n '__fish_seen_subcommand_from inspect' -l file -d 'PEM or DER certificate (chain) file to read instead of connecting (repeatable: give it once per value)' -r -F
@@ -42,7 +42,7 @@ complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l san -d 'subjectAltN
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l key-out -d 'Private key file to create (mode 0600)' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l out -d 'CSR file to create' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l force -d 'Replace existing files'
-complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l passphrase-stdin -d 'Read the passphrase to encrypt the key with (unencrypted without one) from the first line of stdin'
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l passphrase-env -d 'Take the passphrase to encrypt the key with (unencrypted without one) from this environment variable' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from csr' -l passphrase-credential -d 'Take the passphrase to encrypt the key with (unencrypted without one) from this credentials-file entry (password = ...)' -x
@@ -55,7 +55,7 @@ complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l key-out -d '
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l out -d 'Certificate file to create' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l days -d 'Validity in days' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l force -d 'Replace existing files'
-complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l passphrase-stdin -d 'Read the passphrase to encrypt the key with (unencrypted without one) from the first line of stdin'
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l passphrase-env -d 'Take the passphrase to encrypt the key with (unencrypted without one) from this environment variable' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from selfsigned' -l passphrase-credential -d 'Take the passphrase to encrypt the key with (unencrypted without one) from this credentials-file entry (password = ...)' -x
@@ -67,7 +67,7 @@ complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l chain -d 'In
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l ca-file -d 'Also check the chain leads to these trusted CAs' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l format -d 'Output format' -x -a 'json text junit sarif'
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -s o -l output -d 'Write the output to FILE instead of stdout' -r -F
-complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l passphrase-stdin -d 'Read the passphrase of an encrypted key from the first line of stdin'
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l passphrase-env -d 'Take the passphrase of an encrypted key from this environment variable' -x
 complete -c dce-cert -n '__fish_seen_subcommand_from check-pair' -l passphrase-credential -d 'Take the passphrase of an encrypted key from this credentials-file entry (password = ...)' -x

@@ -2,12 +2,12 @@
 complete -c dce-discover -s V -l version -d 'Print the version and exit'
 complete -c dce-discover -s h -l help -d 'Print this help and exit'
 complete -c dce-discover -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-discover -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-discover -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-discover -s p -l port -d 'UDP port when a target names none' -x
 complete -c dce-discover -l max-targets -d 'Refuse to expand the targets beyond this many addresses (a guard against typos)' -x
 complete -c dce-discover -l snmp-version -d 'SNMP versions to try, comma-separated, tried in the order v3, v2c, v1 (default v3; v1 and v2c are insecure)' -x
 complete -c dce-discover -l allow-v1v2c -d 'Also try the communities of the credentials file over SNMPv2c and SNMPv1'
-complete -c dce-discover -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-discover -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-discover -l profile-dir -d 'More device-profile directories (later ones win) (repeatable: give it once per value)' -r -F
 complete -c dce-discover -l rate -d 'New targets probed per second; 0 lifts the limit' -x
 complete -c dce-discover -l concurrency -d 'Targets probed at once at most' -x

@@ -2,15 +2,16 @@
 complete -c dce-poll -s V -l version -d 'Print the version and exit'
 complete -c dce-poll -s h -l help -d 'Print this help and exit'
 complete -c dce-poll -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-poll -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-poll -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-poll -l profile -d 'Profile(s) for targets, or for device records naming none; several comma-separated (a,b)' -x
 complete -c dce-poll -l list-profiles -d 'Print every profile (what it reads, from which MIB) as records and exit'
 complete -c dce-poll -l profile-dir -d 'More device-profile directories (later ones win) (repeatable: give it once per value)' -r -F
-complete -c dce-poll -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-poll -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-poll -l credential -d 'Credential entry for targets (default: env, or env-community for v1/v2c)' -x
 complete -c dce-poll -l snmp-version -d 'Force the SNMP version (v1/v2c are insecure)' -x -a 'v1 v2c v3'
 complete -c dce-poll -l format -d 'Output format' -x -a 'json openmetrics influx'
 complete -c dce-poll -l no-forward -d 'Do not pass input records through to stdout'
+complete -c dce-poll -l metrics-file -d 'Write this tool\'s own counters to PATH for node_exporter\'s textfile collector (e.g. /var/lib/prometheus/node-exporter/NAME.prom), replaced atomically after each round and at exit (dce_poll_* counters)' -r -F
 complete -c dce-poll -l interval -d 'Poll every N seconds until stopped (0: once)' -x
 complete -c dce-poll -l jitter -d 'Fraction of the interval that device starts are spread over' -x
 complete -c dce-poll -l rounds -d 'With --interval: stop after N rounds (0: until signalled)' -x

@@ -3,29 +3,29 @@ complete -c dce-store -f
 complete -c dce-store -s V -l version -d 'Print the version and exit'
 complete -c dce-store -s h -l help -d 'Print this help and exit'
 complete -c dce-store -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-store -l log-format -d 'Log line format on stderr' -x -a 'text json'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a ingest -d 'Store records read from stdin (or FILE)'
+complete -c dce-store -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a ingest -d 'Store records read from stdin (or FILE)'
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l batch -d 'Records per transaction' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l commit-interval -d 'Commit at least this often while records trickle in' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l ack-file -d 'After each commit, append \'LINE COUNT\' (input stored through LINE, COUNT records so far) to FILE' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a import -d 'Store the records of an export file (same as ingest FILE)'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a import -d 'Store the records of an export file (same as ingest FILE)'
 complete -c dce-store -n '__fish_seen_subcommand_from import' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from import' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from import' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l batch -d 'Records per transaction' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l commit-interval -d 'Commit at least this often while records trickle in' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l ack-file -d 'After each commit, append \'LINE COUNT\' (input stored through LINE, COUNT records so far) to FILE' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a query -d 'Read records back'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a query -d 'Read records back'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from query' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from query' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l all-sites -d 'Allow a query over a database holding several sites'
@@ -43,37 +43,43 @@ complete -c dce-store -n '__fish_seen_subcommand_from query' -l check -d 'Findin
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l type -d 'others: records of this type (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l limit -d 'At most this many records' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l format -d 'Output format; default table on a terminal, json otherwise' -x -a 'json csv table'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a prune -d 'Delete records older than the retention'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a prune -d 'Delete records older than the retention'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep -d 'Keep this long of every kind' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep-kind -d 'Keep this long of one kind, e.g. readings=90d (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l dry-run -d 'Count what would be deleted, delete nothing'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l vacuum -d 'Give the space back to the file system afterwards'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a export -d 'Write the whole store as JSON lines'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a export -d 'Write the whole store as JSON lines'
 complete -c dce-store -n '__fish_seen_subcommand_from export' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from export' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from export' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l output -d 'File to write (mode 0600); default stdout' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a stats -d 'Rows, time span and size per kind'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a stats -d 'Rows, time span and size per kind'
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from stats' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from stats' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l format -d 'Output format; default table on a terminal, json otherwise' -x -a 'json csv table'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a sites -d 'List the sites in the store'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a sites -d 'List the sites in the store'
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from sites' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from sites' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate' -a migrate -d 'Upgrade the schema in place'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a migrate -d 'Upgrade the schema in place'
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
-complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a backup -d 'Copy a SQLite store to DEST while it is in use (SQLite\'s online backup)'
+complete -c dce-store -n '__fish_seen_subcommand_from backup' -s h -l help -d 'Print this help and exit'
+complete -c dce-store -n '__fish_seen_subcommand_from backup' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from backup' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from backup' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
+complete -c dce-store -n '__fish_seen_subcommand_from backup' -l force -d 'Replace DEST when it exists'

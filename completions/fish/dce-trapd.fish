@@ -2,9 +2,9 @@
 complete -c dce-trapd -s V -l version -d 'Print the version and exit'
 complete -c dce-trapd -s h -l help -d 'Print this help and exit'
 complete -c dce-trapd -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-trapd -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-trapd -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-trapd -l listen -d 'UDP address to receive on: ADDR:PORT, [IPV6]:PORT, :PORT (every address, IPv4 and IPv6); repeatable (default: socket activation, else 0.0.0.0:162 and [::]:162) (repeatable: give it once per value)' -x
-complete -c dce-trapd -l credentials -d 'Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or ~/.config/dce/credentials). Secrets are never taken from the command line' -r -F
+complete -c dce-trapd -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-trapd -l any-community -d 'Accept v1/v2c traps with any community, not only those of the credentials file'
 complete -c dce-trapd -l allow-engine-id -d 'Accept SNMPv3 only from this sender engine ID (hex); repeatable (default: any) (repeatable: give it once per value)' -x
 complete -c dce-trapd -l engine-id -d 'This receiver\'s SNMPv3 engine ID (hex) for informs (default: made once, kept in the state directory)' -x
@@ -13,6 +13,7 @@ complete -c dce-trapd -l catalogue-dir -d 'More trap catalogue files (*.json); r
 complete -c dce-trapd -l rcvbuf -d 'Socket receive buffer (default 8M)' -x
 complete -c dce-trapd -l queue -d 'Memory for datagrams waiting to be decoded (default 32M); when full, datagrams are dropped and counted' -x
 complete -c dce-trapd -l stats-interval -d 'Write a stats record this often (0: only at exit) (default 1m)' -x
+complete -c dce-trapd -l metrics-file -d 'Write this tool\'s own counters to PATH for node_exporter\'s textfile collector (e.g. /var/lib/prometheus/node-exporter/NAME.prom), replaced atomically at start, every --stats-interval and at exit (dce_trapd_* counters)' -r -F
 complete -c dce-trapd -l report-rejected -d 'Write a warn event per source and cause of rejection (rate-limited by --report-interval)'
 complete -c dce-trapd -l report-interval -d 'At most one rejection event per source and cause this often (default 1m)' -x
 complete -c dce-trapd -l rate-limit -d 'Events per second per source at most; the rest are counted as rate_limited (0: no limit)' -x

@@ -2,7 +2,7 @@
 complete -c dce-upgrade-verify -s V -l version -d 'Print the version and exit'
 complete -c dce-upgrade-verify -s h -l help -d 'Print this help and exit'
 complete -c dce-upgrade-verify -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
-complete -c dce-upgrade-verify -l log-format -d 'Log line format on stderr' -x -a 'text json'
+complete -c dce-upgrade-verify -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
 complete -c dce-upgrade-verify -l sha1 -d 'Expected SHA-1 of FILE (hex; collision-broken, so a match also warns)' -x
 complete -c dce-upgrade-verify -l sha256 -d 'Expected SHA-256 of FILE (hex)' -x
 complete -c dce-upgrade-verify -l sha512 -d 'Expected SHA-512 of FILE (hex)' -x

@@ -92,8 +92,11 @@ std::unique_ptr<CLI::App> make_app(const ToolDoc& doc, CommonOptions& common) {
     app->add_option("--log-level", common.log_level, "Least severe log message to show on stderr")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    app->add_option("--log-format", common.log_format, "Log line format on stderr")
-        ->check(CLI::IsMember({"text", "json"}))
+    app->add_option("--log-format", common.log_format,
+                    "Log line format on stderr; journal: to the systemd journal with fields "
+                    "SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is "
+                    "the journal)")
+        ->check(CLI::IsMember({"text", "json", "journal"}))
         ->capture_default_str();
     app->footer(exit_footer());
     return app;
@@ -102,8 +105,10 @@ std::unique_ptr<CLI::App> make_app(const ToolDoc& doc, CommonOptions& common) {
 CLI::Option* add_credentials_option(CLI::App& app, CommonOptions& common) {
     return app
         .add_option("--credentials", common.credentials_path,
-                    "Credentials file (mode 0600 or stricter; default $DCE_CREDENTIALS or "
-                    "~/.config/dce/credentials). Secrets are never taken from the command line")
+                    "Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by "
+                    "`systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, "
+                    "first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, "
+                    "~/.config/dce/credentials. Secrets are never taken from the command line")
         ->type_name("FILE");
 }
 
@@ -192,6 +197,16 @@ CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<s
                     ->check(CLI::IsMember(std::move(choices)));
     if (!format.empty()) opt->capture_default_str();
     return opt;
+}
+
+CLI::Option* add_metrics_file_option(CLI::App& app, std::string& path, std::string when) {
+    return app
+        .add_option("--metrics-file", path,
+                    "Write this tool's own counters to PATH for node_exporter's textfile "
+                    "collector (e.g. /var/lib/prometheus/node-exporter/NAME.prom), replaced "
+                    "atomically " +
+                        when)
+        ->type_name("PATH");
 }
 
 const CLI::Option* repeated_single_option(const CLI::App& app) {

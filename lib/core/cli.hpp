@@ -46,6 +46,14 @@ struct ToolDoc {
     std::vector<std::string_view> see_also;
 };
 
+/// The ENVIRONMENT entry of every tool that reads credentials: systemd's decrypted
+/// credentials directory, looked in before $DCE_CREDENTIALS (one text for all tools).
+inline constexpr std::pair<std::string_view, std::string_view> credentials_directory_env{
+    "CREDENTIALS_DIRECTORY",
+    "Set by systemd for a unit with LoadCredentialEncrypted=dce-credentials:FILE.cred: its "
+    "dce-credentials file (decrypted by systemd) is used before $DCE_CREDENTIALS and "
+    "~/.config/dce/credentials when --credentials is not given."};
+
 struct CommonOptions {
     std::string log_level = "info";
     std::string log_format = "text";
@@ -88,6 +96,10 @@ CLI::Option* add_repeatable_option(CLI::App& app, std::string name,
 std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text, std::string& error);
 /// "1500ms", "2s", "1m": a duration as --help shows defaults.
 std::string format_duration_ms(std::int64_t ms);
+
+/// --metrics-file PATH: the tool's own counters as a node_exporter textfile-collector file
+/// (core/metrics.hpp), replaced atomically each round and at exit.
+CLI::Option* add_metrics_file_option(CLI::App& app, std::string& path, std::string when);
 
 /// The JSON that the docs generator reads.
 Json describe(const CLI::App& app, const ToolDoc& doc);

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
               "A key and CSR to replace a card's default certificate."},
              {"dce-cert check-pair --key ups1.key --cert ups1.crt --chain intermediates.pem",
               "Before upload: the key matches and the chain links up."}},
-        .environment = {{"DCE_CREDENTIALS",
+        .environment = {dce::cli::credentials_directory_env,
+                        {"DCE_CREDENTIALS",
                          "Default credentials file (for --passphrase-credential)."}},
         .sections =
             {{"CHECKS",

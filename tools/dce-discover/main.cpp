@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
             },
         .environment =
             {
+                dce::cli::credentials_directory_env,
                 {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
                 {"DCE_SNMP_USER, DCE_SNMP_AUTH_PROTOCOL, DCE_SNMP_AUTH_PASS, "
                  "DCE_SNMP_PRIV_PROTOCOL, DCE_SNMP_PRIV_PASS",

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
             },
         .environment =
             {
+                dce::cli::credentials_directory_env,
                 {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
                 {"DCE_SNMP_USER, DCE_SNMP_AUTH_PROTOCOL, DCE_SNMP_AUTH_PASS, "
                  "DCE_SNMP_PRIV_PROTOCOL, DCE_SNMP_PRIV_PASS",
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
         ->type_name("VERSION");
     dce::cli::add_format_option(*app, o.format, {"json", "openmetrics", "influx"}, "Output format");
     app->add_flag("--no-forward", no_forward, "Do not pass input records through to stdout");
+    dce::cli::add_metrics_file_option(*app, o.metrics_file,
+                                      "after each round and at exit (dce_poll_* counters)");
     app->add_option("--interval", o.interval, "Poll every N seconds until stopped (0: once)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();

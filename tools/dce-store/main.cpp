@@ -75,6 +75,9 @@ const dce::cli::ToolDoc doc{
              "Keep 90 days of everything but readings, 30 days of those."},
             {"dce-store export --output backup.jsonl && dce-store import --db new.db backup.jsonl",
              "Copy a whole store."},
+            {"dce-store backup --db /var/lib/dce/store.db /var/backups/dce/store-$(date +%F).db",
+             "Back up a SQLite store while dce-poll and dce-trapd write to it; restore by "
+             "copying the file back with the writers stopped."},
             {"dce-store ingest --db 'postgresql://dce@db.example:5432/dce?sslmode=verify-full' "
              "--credential pg",
              "Store into PostgreSQL; the password comes from the credentials file."},
@@ -82,6 +85,7 @@ const dce::cli::ToolDoc doc{
     .environment =
         {
             {"DCE_DB", "Database used when --db is not given (a path or a postgresql:// URL)."},
+            dce::cli::credentials_directory_env,
             {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
             {"PGPASSFILE", "libpq's password file, used when no --credential is given."},
             {"XDG_DATA_HOME", "The default database is $XDG_DATA_HOME/dce/store.db."},
@@ -233,6 +237,14 @@ int main(int argc, char** argv) {
     auto* mig = app->add_subcommand("migrate", "Upgrade the schema in place");
     add_db_options(*mig, o, common);
 
+    auto* backup = app->add_subcommand(
+        "backup", "Copy a SQLite store to DEST while it is in use (SQLite's online backup)");
+    add_db_options(*backup, o, common);
+    backup->add_option("dest", o.backup_dest, "The backup file to make (mode 0600)")
+        ->type_name("DEST")
+        ->required();
+    backup->add_flag("--force", o.force, "Replace DEST when it exists");
+
     return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
         if (ingest->parsed() || import->parsed()) return dce::store::run_ingest(ctx, o);
         if (query->parsed()) return dce::store::run_query(ctx, o);
@@ -241,6 +253,7 @@ int main(int argc, char** argv) {
         if (stats->parsed()) return dce::store::run_stats(ctx, o);
         if (sites->parsed()) return dce::store::run_sites(ctx, o);
         if (mig->parsed()) return dce::store::run_migrate(ctx, o);
+        if (backup->parsed()) return dce::store::run_backup(ctx, o);
         return static_cast<int>(dce::exit_usage);
     });
 }

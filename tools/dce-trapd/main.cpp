@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
             },
         .environment =
             {
+                dce::cli::credentials_directory_env,
                 {"DCE_CREDENTIALS", "Credentials file used when --credentials is not given."},
                 {"DCE_SNMP_COMMUNITY", "A community accepted as the entry \"env-community\"."},
                 {"DCE_SNMP_USER, DCE_SNMP_AUTH_PROTOCOL, DCE_SNMP_AUTH_PASS, "
@@ -153,6 +154,9 @@ int main(int argc, char** argv) {
              "are dropped and counted");
     add_duration(*app, "--stats-interval", o.stats_interval_ms,
                  "Write a stats record this often (0: only at exit)");
+    dce::cli::add_metrics_file_option(*app, o.metrics_file,
+                                      "at start, every --stats-interval and at exit "
+                                      "(dce_trapd_* counters)");
     app->add_flag("--report-rejected", o.report_rejected,
                   "Write a warn event per source and cause of rejection (rate-limited by "
                   "--report-interval)");
