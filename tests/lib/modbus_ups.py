@@ -50,7 +50,8 @@ Faults (--fault, repeatable):
     wrong-tid:N          the server's Nth request (counted from 1 over all connections)
                          is answered twice: first a stray reply with another transaction
                          id and wrong values (every register 0x7FFF), then the right one
-The counts of requests, replies and dropped requests are printed to stderr on SIGUSR1
+The counts of requests, replies, dropped requests, delayed replies and connections
+accepted are printed to stderr on SIGUSR1
 and when the server stops. The line "modbus_ups: listening on HOST:PORT" on stderr says
 it is ready.
 """
@@ -147,11 +148,12 @@ class Ups:
         self.delay = next((f[1:] for f in faults if f[0] == "delay"), None)
         self.drop_after = next((f[1] for f in faults if f[0] == "drop-after"), None)
         self.wrong_tid = next((f[1] for f in faults if f[0] == "wrong-tid"), None)
-        self.requests = self.replies = self.dropped = self.delayed = 0
+        self.requests = self.replies = self.dropped = self.delayed = self.connections = 0
 
     def stats(self):
-        print("modbus_ups: %d requests, %d replies, %d dropped (dead unit), %d delayed"
-              % (self.requests, self.replies, self.dropped, self.delayed), file=sys.stderr, flush=True)
+        print("modbus_ups: %d requests, %d replies, %d dropped (dead unit), %d delayed, %d connections"
+              % (self.requests, self.replies, self.dropped, self.delayed, self.connections),
+              file=sys.stderr, flush=True)
 
     @staticmethod
     def exception(fc, code):
@@ -222,6 +224,7 @@ class Ups:
 
     async def serve(self, reader, writer):
         replies_here = 0
+        self.connections += 1
         try:
             while True:
                 head = await reader.readexactly(7)
