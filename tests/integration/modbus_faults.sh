@@ -4,7 +4,7 @@
 #                             readings for the rest (the planner splits around it)
 #   a reply later than --timeout -> an error, then correct readings (the transaction ids
 #                             are resynchronised, telegraf #14317 / nut #139)
-#   the connection dropped after every 2 replies -> reconnect, every reading
+#   the connection closed after every reply -> reconnect, every reading
 #   a stray reply with a wrong transaction id -> not taken as data: values stay right
 # No timings are asserted: the delay is 3 s against a 1 s timeout, and waits are long.
 . "$(dirname "$0")/../lib/common.sh"
@@ -71,8 +71,8 @@ check_eq "delay: the last round is complete" "$want" \
     "$(jq -rs --argjson n "$n_want" '[.[] | select(.type == "reading")] | .[-$n:]
                | map("\(.metric)=\(.value)") | sort | join(" ")' "$T/delay.jsonl")"
 
-# ---- the connection closed after every 2 replies: reconnect and complete ------------------
-up drop --fault drop-after:2
+# ---- the connection closed after every reply: reconnect and complete ------------------------
+up drop --fault drop-after:1
 poll drop drop --timeout 3s --retries 2
 check_eq "drop-after: exit status" 0 "$?"
 validate_records "$T/drop.jsonl"
