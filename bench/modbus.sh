@@ -112,7 +112,7 @@ poll_cmd=("$poll_bin" --no-forward --concurrency "$CONCURRENCY" --timeout 2s --r
 poll_note=""
 if [ ! -x "$poll_bin" ]; then
     poll_note="dce-poll is not built ($poll_bin): build it first (scripts/build.sh)"
-elif ! "$poll_bin" --help 2>&1 | grep -q -- '--plan'; then
+elif ! "$poll_bin" --help 2>&1 | grep -- '--plan' >/dev/null; then  # not -q: no SIGPIPE under pipefail
     poll_note="this dce-poll has no Modbus support (no --plan option): merge the Modbus client first"
 fi
 if [ -z "$poll_note" ]; then

@@ -40,7 +40,7 @@ dce-discover 127.0.0.0/28 "${port_opt[@]}" | dce-poll --timeout 5s | dce-store i
 mb_target=$DCE_LAB_MODBUS_ADDR mb_port=$DCE_LAB_MODBUS_PORT
 modbus_ok=0
 step "dce-discover --modbus --modbus-port $mb_port --unit-ids 1 $mb_target | dce-poll | dce-store ingest --db $db"
-if dce-discover --help 2>&1 | grep -q -- '--modbus'; then
+if dce-discover --help 2>&1 | grep -- '--modbus' >/dev/null; then  # not -q: no SIGPIPE under pipefail
     if dce-discover --modbus --modbus-port "$mb_port" --unit-ids 1 "$mb_target" 2>/dev/null |
         dce-poll --timeout 5s | dce-store ingest --db "$db"; then
         modbus_ok=1
