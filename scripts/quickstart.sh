@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command. On a fresh Debian 12 machine: installs what is missing,
 # builds, starts the simulated device lab on loopback (snmpsim serving APC, NetBotz,
-# Eaton and switch recordings, snmpd with SNMPv3 users) and runs the main job on the
-# embedded default, a SQLite file:
+# Eaton and switch recordings, snmpd with SNMPv3 users, a Modbus TCP Smart-UPS) and runs
+# the main job on the embedded default, a SQLite file:
 #
 #     dce-discover 127.0.0.0/28 | dce-poll | dce-store ingest
+#     dce-discover --modbus --unit-ids 1 127.0.0.16 | dce-poll | dce-store ingest
 #     dce-store query readings --last
 #
 # then has net-snmp's snmptrap send one SNMPv3 trap to dce-trapd and shows its event,
@@ -25,7 +26,7 @@ export PATH="$src/build/tools:$PATH"
 
 step "starting the device lab on loopback (scripts/lab.sh start)"
 bash scripts/lab.sh start
-eval "$(bash scripts/lab.sh env)"   # DCE_CREDENTIALS (the lab's v3 users), DCE_LAB_PORT
+eval "$(bash scripts/lab.sh env)"   # DCE_CREDENTIALS (the lab's v3 users), DCE_LAB_PORT, DCE_LAB_MODBUS_*
 port_opt=()
 [ "${DCE_LAB_PORT:-161}" = 161 ] || port_opt=(--port "$DCE_LAB_PORT")
 db="$src/lab-run/dce.db"
@@ -34,12 +35,35 @@ db="$src/lab-run/dce.db"
 step "dce-discover 127.0.0.0/28 ${port_opt[*]} | dce-poll --timeout 5s | dce-store ingest --db $db"
 dce-discover 127.0.0.0/28 "${port_opt[@]}" | dce-poll --timeout 5s | dce-store ingest --db "$db"
 
+# The lab's Modbus TCP Smart-UPS (the APC register map) beside the SNMP devices: same
+# records, same metric names. Guarded, so that a build without Modbus still runs the rest.
+mb_target=$DCE_LAB_MODBUS_ADDR mb_port=$DCE_LAB_MODBUS_PORT
+modbus_ok=0
+step "dce-discover --modbus --modbus-port $mb_port --unit-ids 1 $mb_target | dce-poll | dce-store ingest --db $db"
+if dce-discover --help 2>&1 | grep -- '--modbus' >/dev/null; then  # not -q: no SIGPIPE under pipefail
+    if dce-discover --modbus --modbus-port "$mb_port" --unit-ids 1 "$mb_target" 2>/dev/null |
+        dce-poll --timeout 5s | dce-store ingest --db "$db"; then
+        modbus_ok=1
+    else
+        echo "Modbus discovery or polling failed (exit ${PIPESTATUS[*]}); going on without it" >&2
+    fi
+else
+    echo "this dce-discover has no --modbus option: the Modbus UPS is skipped" >&2
+fi
+
 step "dce-store query devices --db $db"
 dce-store query devices --db "$db" --format table
 
 port=${DCE_LAB_PORT:-161}
 step "dce-store query readings --last --metric ups.output.source   (every UPS, one vocabulary: the lab's SRT is on battery)"
 dce-store query readings --last --db "$db" --metric ups.output.source --format table
+
+if [ "$modbus_ok" = 1 ]; then
+    step "dce-store query readings --last --metric ups.battery.charge   (SNMP and Modbus UPSs side by side)"
+    dce-store query readings --last --db "$db" --metric ups.battery.charge --format table
+    step "dce-store query readings --last --device modbus://$mb_target:$mb_port/1 --metric 'ups.*'   (the Modbus UPS)"
+    dce-store query readings --last --db "$db" --device "modbus://$mb_target:$mb_port/1" --metric 'ups.*' --format table
+fi
 
 step "dce-store query readings --last --device snmp://127.0.0.9:$port --metric 'ups.battery.*'   (the UPS on battery)"
 dce-store query readings --last --db "$db" --device "snmp://127.0.0.9:$port" --metric 'ups.battery.*' --format table
@@ -106,6 +130,7 @@ cat >&2 <<EOS
 Done. The lab is still running; try:
   export PATH=$src/build/tools:\$PATH DCE_CREDENTIALS=$DCE_CREDENTIALS
   dce-discover 127.0.0.0/28 ${port_opt[*]} | dce-poll | jq
+  dce-discover --modbus --modbus-port $mb_port --unit-ids 1 $mb_target | dce-poll | jq
   dce-poll --interval 10 < <(dce-discover 127.0.0.0/28 ${port_opt[*]}) | dce-store ingest --db $db
   dce-store query readings --db $db --metric ups.battery.charge --every 5m
   scripts/lab.sh stop

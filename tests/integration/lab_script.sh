@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# scripts/lab.sh: start brings every lab agent up and prints how to use it, a second
-# start keeps the running lab, status and env report it, stop leaves no process behind.
+# scripts/lab.sh: start brings every lab agent and the Modbus UPS up and prints how to use
+# it, a second start keeps the running lab, status and env report it, stop leaves no
+# process behind.
 . "$(dirname "$0")/../lib/common.sh"
-need snmpsimd snmpd snmpget jq
+need snmpsimd snmpd snmpget jq mbpoll
 
 export DCE_LAB_DIR="$T/lab-run" DCE_LAB_PORT
 DCE_LAB_PORT=$(free_port)
@@ -16,8 +17,10 @@ check_contains "start prints the discover command with the port" "$(cat "$T/star
     "dce-discover 127.0.0.0/28 --port $DCE_LAB_PORT"
 check_contains "start prints DCE_CREDENTIALS" "$(cat "$T/start.out")" "export DCE_CREDENTIALS=$DCE_LAB_DIR/credentials"
 check_eq "credentials file is 0600" 600 "$(stat -c %a "$DCE_LAB_DIR/credentials")"
+check_contains "start prints the Modbus discover command" "$(cat "$T/start.out")" \
+    "dce-discover --modbus --modbus-port "
 pids=$(cat "$DCE_LAB_DIR"/*.pid | sort | tr '\n' ' ')
-check_eq "three lab processes" 3 "$(echo $pids | wc -w)"
+check_eq "four lab processes" 4 "$(echo $pids | wc -w)"
 
 # Each recording answers on its address; the v3-only agent refuses community public.
 check_eq "UPS on 127.0.0.2" '"ups-lab-01"' "$(snmpget -v2c -c public -Oqv -r1 -t1 127.0.0.2:$DCE_LAB_PORT 1.3.6.1.2.1.1.5.0)"
@@ -36,6 +39,9 @@ check_eq "v3 SHA-256/AES-256 on the PDU" '"pdu-lab-a1"' "$(v3 lab-v3-sha256 SHA-
 check_eq "v3 SHA-512 on the v3-only snmpd" '"snmpd-v3only-lab"' "$(v3 lab-v3-sha512 SHA-512 AES-256 127.0.0.15)"
 snmpget -v2c -c public -r0 -t0.5 127.0.0.15:$DCE_LAB_PORT 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1
 check_eq "v3-only snmpd ignores community public" 1 $?
+check_eq "env names the Modbus UPS" 127.0.0.16 "$DCE_LAB_MODBUS_ADDR"
+check_eq "Modbus UPS: battery charge register (100 % x 512)" 51200 \
+    "$(mbpoll -m tcp -p "$DCE_LAB_MODBUS_PORT" -a 1 -0 -r 130 -c 1 -1 -o 3 127.0.0.16 | sed -n 's/^\[130\]:[[:space:]]*\([0-9]*\).*/\1/p')"
 
 # The command start printed: every lab agent found and identified over SNMPv3.
 if command -v dce-discover >/dev/null; then

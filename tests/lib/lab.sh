@@ -7,6 +7,7 @@
 #     echo "${LAB_ADDR[apc-smartups]}:$SNMPSIM_PORT"   # 127.0.0.2:PORT
 #     start_snmpd --v3-only                   # net-snmp snmpd with the lab's v3 users
 #     echo "$SNMPD_ADDR:$SNMPD_PORT  $LAB_CREDENTIALS"
+#     start_modbus_ups --units 1,2 --dead-unit 2   # Modbus TCP Smart-UPS on $MODBUS_ADDR:$MODBUS_PORT
 #
 # Everything listens on 127.0.0.0/8 only. Ports are chosen at run time unless given.
 # Processes started here are stopped by common.sh's cleanup when it is loaded (tests),
@@ -276,6 +277,54 @@ EOF
         sleep 0.1
     done
     return 1
+}
+
+# start_modbus_ups [--address A] [--port P] [--name NAME] [ARG...]: the lab's Modbus TCP
+# Smart-UPS (tests/lib/modbus_ups.py: the APC register map, unit id 1) on A:P, default
+# 127.0.0.1 and a free port. ARGs go to it as they are: --units 1,2,3, --dead-unit N,
+# --fault exception:A-B:CODE|delay:S[:N]|drop-after:N|wrong-tid:N. Its log is
+# $LAB_DIR/NAME.log (NAME default modbus-ups). Sets MODBUS_ADDR, MODBUS_PORT.
+start_modbus_ups() {
+    local addr=127.0.0.1 port="" name=modbus-ups
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --address) addr=$2; shift 2 ;;
+            --port) port=$2; shift 2 ;;
+            --name) name=$2; shift 2 ;;
+            *) break ;;
+        esac
+    done
+    [ -n "${LAB_DIR:-}" ] || { _lab_log "lab_init first"; return 1; }
+    /usr/bin/python3 -c 'import asyncio' 2>/dev/null || { _lab_log "/usr/bin/python3 is missing"; return 1; }
+    [ -n "$port" ] || port=$(_lab_free_port)
+    /usr/bin/python3 "$DCE_SOURCE_DIR/tests/lib/modbus_ups.py" --host "$addr" --port "$port" "$@" \
+        </dev/null >/dev/null 2>"$LAB_DIR/$name.log" &
+    _lab_track $! "$name"
+    MODBUS_ADDR=$addr
+    MODBUS_PORT=$port
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q "listening on" "$LAB_DIR/$name.log" 2>/dev/null && return 0
+        kill -0 "$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
+    _lab_log "the Modbus UPS did not come up; see $LAB_DIR/$name.log"
+    tail -5 "$LAB_DIR/$name.log" >&2
+    return 1
+}
+
+# modbus_ups_stats [NAME]: the UPS's counts so far, e.g. "12 requests, 12 replies,
+# 0 dropped (dead unit), 0 delayed, 3 connections".
+modbus_ups_stats() {
+    local name=${1:-modbus-ups} log before i
+    log="$LAB_DIR/$name.log"
+    before=$(grep -c ' requests, ' "$log")
+    kill -USR1 "$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || return 1
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -c ' requests, ' "$log")" -gt "$before" ] && break
+        sleep 0.05
+    done
+    grep ' requests, ' "$log" | tail -1 | sed 's/^modbus_ups: //'
 }
 
 # lab_stop: stops everything started under LAB_DIR (by pid file), waits for it to go.
