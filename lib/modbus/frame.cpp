@@ -287,6 +287,11 @@ bool decode_report_server_id(const Response& r, ServerId& s, std::string& error)
     return true;
 }
 
+std::string device_id(const std::string& host, std::uint16_t port, std::uint8_t unit) {
+    bool v6 = host.find(':') != std::string::npos;
+    return fmt::format("modbus://{}{}{}:{}/{}", v6 ? "[" : "", host, v6 ? "]" : "", port, unit);
+}
+
 std::string exception_name(std::uint8_t code) {
     switch (code) {
         case 1:

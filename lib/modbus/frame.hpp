@@ -102,6 +102,9 @@ struct ServerId {
 };
 bool decode_report_server_id(const Response& r, ServerId& s, std::string& error);
 
+/// A unit's device id, modbus://HOST:PORT/UNIT (an IPv6 HOST in brackets).
+std::string device_id(const std::string& host, std::uint16_t port, std::uint8_t unit);
+
 /// "illegal data address" for 2, ... ; "exception N" for codes the spec does not name.
 std::string exception_name(std::uint8_t code);
 

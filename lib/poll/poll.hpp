@@ -34,6 +34,7 @@ struct PollOptions {
     int max_repetitions = 25;
     std::uint64_t max_targets = 65536;
     std::string site;
+    bool plan = false;  ///< Modbus: print the planned requests (`plan` records), send nothing
 };
 
 /// The whole tool; returns the exit code. Device records come from ctx's input, records
