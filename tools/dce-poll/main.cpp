@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
             "--concurrency gateways in parallel. A unit that answers exception 2 for a merged "
             "read gets smaller reads; a field refused alone is an error record. A unit that "
             "times out costs its gateway one timeout a round and, after two failed rounds, sits "
-            "out 1, 2, 4 ... 32 rounds. Modbus exceptions are error records with code "
+            "out 1, 2, 4 ... 32 rounds (--retries is for SNMP; a Modbus unit is tried again "
+            "the next round). Modbus exceptions are error records with code "
             "modbus-exception-N. --plan prints the reads without sending them. In openmetrics "
             "and influx formats Modbus readings are written once, at the end of the run.",
         .reads = {"device"},
