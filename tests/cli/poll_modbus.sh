@@ -71,4 +71,47 @@ jq_eq "live: the refused field is an error record" "$T/live.jsonl" \
     "modbus-exception-2 modbus://127.0.0.1:$port/1"
 jq_eq "live: the error names the field and the exception" "$T/live.jsonl" \
     '.[] | select(.type=="error") | .message | test("t.gone .*illegal data address")' true
+
+# 4. A server out of step: every answer comes twice, first with another transaction id.
+#    The stale copies are dropped and every value is the right one.
+cat >"$T/stale.py" <<'PY'
+import socket, struct, sys, threading
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(8)
+def handle(c):
+    buf = b""
+    while True:
+        d = c.recv(1024)
+        if not d:
+            return
+        buf += d
+        while len(buf) >= 7:
+            tid, _, ln, unit = struct.unpack(">HHHB", buf[:7])
+            if len(buf) < 6 + ln:
+                break
+            pdu, buf = buf[7:6 + ln], buf[6 + ln:]
+            fc, addr, cnt = struct.unpack(">BHH", pdu[:5])
+            body = bytes([fc, 2 * cnt]) + b"".join(struct.pack(">H", addr + i) for i in range(cnt))
+            for t in ((tid + 77) & 0xFFFF, tid):
+                c.sendall(struct.pack(">HHHB", t, 0, len(body) + 1, unit) + body)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+PY
+cat >"$T/maps/modbus/spread.json" <<'JSON'
+{"metrics": [{"metric": "s.a", "address": 10}, {"metric": "s.b", "address": 200},
+             {"metric": "s.c", "address": 400}]}
+JSON
+sport=$(free_port)
+bg_start /usr/bin/python3 "$T/stale.py" "$sport"
+wait_tcp "$sport" || skip "the stale-answer server did not start"
+dce-poll --profile-dir "$T/maps" --profile spread --timeout 5s "modbus://127.0.0.1:$sport/3" \
+    >"$T/stale.jsonl" 2>"$T/stale.err"
+check_eq "stale answers: exit" 0 $?
+jq_eq "stale answers: the right values" "$T/stale.jsonl" \
+    '[.[] | "\(.metric)=\(.value)"] | join(" ")' "s.a=10 s.b=200 s.c=400"
+check_contains "stale answers: counted as dropped" "$(cat "$T/stale.err")" \
+    "3 mismatched answer(s) dropped"
 finish
