@@ -14,5 +14,8 @@ complete -c dce-discover -l concurrency -d 'Targets probed at once at most' -x
 complete -c dce-discover -l timeout -d 'Wait for an answer this long per attempt (a unit is required: 500ms, 2s, 1m)' -x
 complete -c dce-discover -l retries -d 'Resends after a timeout, per request' -x
 complete -c dce-discover -l report-unreachable -d 'Write an error record for each target that does not answer'
+complete -c dce-discover -l modbus -d 'Also probe Modbus TCP on each target: Read Device Identification, else Report Server ID, for each --unit-ids unit; one device record per answering unit'
+complete -c dce-discover -l modbus-port -d 'TCP port of Modbus on the targets' -x
+complete -c dce-discover -l unit-ids -d 'Modbus unit ids to ask, in order: a comma list and ranges (1,255,0; 1-10)' -x
 complete -c dce-discover -l progress -d 'Show the progress bar even when stderr is not a terminal'
 complete -c dce-discover -l no-progress -d 'Never show the progress bar'

@@ -21,4 +21,5 @@ complete -c dce-poll -l timeout -d 'Wait this long for each answer (a unit is re
 complete -c dce-poll -l retries -d 'Resends after a timeout, per request' -x
 complete -c dce-poll -l max-repetitions -d 'GETBULK max-repetitions for table walks' -x
 complete -c dce-poll -l max-targets -d 'Refuse to expand the targets beyond this many addresses' -x
+complete -c dce-poll -l plan -d 'Print the Modbus requests each device\'s register map needs (plan records) and send nothing'
 complete -c dce-poll -l site -d 'Site or tenant written into each record' -x

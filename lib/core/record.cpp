@@ -224,6 +224,17 @@ constexpr FieldSpec check_fields[] = {
     {"help", F::string, false, "What to do when it fails."},
 };
 
+constexpr FieldSpec plan_fields[] = {
+    {"device", F::string, true, "Device id the read is for (modbus://HOST:PORT/UNIT)."},
+    {"profile", F::string, false, "Register map the read comes from."},
+    {"unit_id", F::integer, false, "Modbus unit identifier.", {}, 0, 255},
+    {"table", F::string, true, "Modbus table read.", "coil|discrete|input|holding"},
+    {"function", F::integer, true, "Modbus function code (1-4).", {}, 1, 4},
+    {"address", F::integer, true, "First register (or bit), zero-based.", {}, 0, 65535},
+    {"count", F::integer, true, "Registers (or bits) read.", {}, 1, 2000},
+    {"fields", F::array, false, "Metrics the read carries, by address."},
+};
+
 constexpr RecordSpec specs[] = {
     {"device", "A device found on the network.", device_fields},
     {"reading", "One value read from a device.", reading_fields},
@@ -234,6 +245,7 @@ constexpr RecordSpec specs[] = {
     {"profile", "A device profile (dce-poll --list-profiles).", profile_fields},
     {"stats", "Counters of a long-running tool (dce-trapd).", stats_fields},
     {"check", "A check dce-audit can run (dce-audit --list-checks).", check_fields},
+    {"plan", "One planned Modbus read (dce-poll --plan); nothing is sent.", plan_fields},
 };
 
 std::string_view json_type_name(FieldType t) {

@@ -1,4 +1,5 @@
 #include "discover/discover.hpp"
+#include "discover/modbus_sweep.hpp"
 
 #include "core/exit_codes.hpp"
 #include "core/log.hpp"
@@ -752,6 +753,10 @@ int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary*
         return exit_usage;
     }
     int rc = sweep.run(targets);
+    if (rc == exit_ok && opts.modbus) {
+        targets.rewind();
+        rc = run_modbus_sweep(opts, targets, ctx.out(), summary);
+    }
     if (rc == exit_ok || rc == exit_interrupted) {
         const auto& s = summary;
         spdlog::info(

@@ -31,6 +31,10 @@ struct DiscoverOptions {
     bool report_unreachable = false;        ///< an `error` record for each silent target
     std::vector<std::string> profile_dirs;  ///< --profile-dir, after the default dirs
     int progress = -1;                      ///< 1 on, 0 off, -1 when stderr is a terminal
+    // Modbus TCP (modbus_sweep.hpp), after the SNMP sweep, only with --modbus.
+    bool modbus = false;
+    std::uint16_t modbus_port = 502;
+    std::vector<std::uint8_t> unit_ids = {1, 255, 0};
 };
 
 /// What the sweep did, for the summary line and the tests.

@@ -1,5 +1,7 @@
 #include "poll/poll.hpp"
 
+#include "poll/modbus_poll.hpp"
+
 #include "core/credentials.hpp"
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
@@ -630,10 +632,12 @@ class Poller {
             if (p->any_answer) msg = "partly polled: " + msg;
             Json err = make_error_record("dce-poll", d.id, p->first_code, msg);
             if (!opts_.site.empty()) err["site"] = opts_.site;
-            if (opts_.format == "json")
+            if (opts_.format == "json") {
+                std::lock_guard lock(output_mutex());
                 out_.write(err);
-            else
+            } else {
                 spdlog::error("{}: {}: {}", d.id, p->first_code, msg);
+            }
         }
     }
 
@@ -648,6 +652,7 @@ class Poller {
                 buf += '\n';
             }
             buf.pop_back();
+            std::lock_guard lock(output_mutex());
             out_.write_raw(buf);
             return;
         }
@@ -671,7 +676,10 @@ class Poller {
                           .count();
             text = to_influx(pending_, ns);
         }
-        write_all(1, text);
+        {
+            std::lock_guard lock(output_mutex());
+            write_all(1, text);
+        }
         pending_.clear();
     }
 
@@ -820,9 +828,91 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     }
 
     RecordWriter& out = ctx.out();
+    std::vector<std::string> snmp_targets, modbus_targets;
+    for (const auto& t : opts.targets)
+        (t.rfind("modbus://", 0) == 0 ? modbus_targets : snmp_targets).push_back(t);
+    std::vector<std::string> merrors;
+    modbus::MapSet maps = modbus::load_maps(opts.profile_dirs, merrors);
+    for (const auto& e : merrors)
+        spdlog::error("register map {}", e);
+    if (!merrors.empty()) return exit_usage;
     Poller poller(opts, out);
+    ModbusPoller modbus_poller(opts, out);
     int status = exit_ok;
     std::uint64_t skipped = 0, bad_lines = 0;
+
+    auto config_error = [&](const std::string& id, const std::string& why) {
+        Json err = make_error_record("dce-poll", id, "config", why);
+        if (!opts.site.empty()) err["site"] = opts.site;
+        if (opts.format == "json") {
+            std::lock_guard lock(output_mutex());
+            out.write(err);
+        } else {
+            spdlog::error("{}: {}", id, why);
+        }
+        status = exit_runtime;
+    };
+    // A Modbus device goes to the Modbus thread (or, with --plan, out as plan records).
+    auto use_modbus = [&](ModbusDevice d, const std::vector<std::string>& names) -> bool {
+        for (const auto& n : names)
+            if ((d.map = maps.find(n))) break;
+        if (!d.map) {
+            std::string known;
+            for (const auto& m : maps.all())
+                known += (known.empty() ? "" : ", ") + m.name;
+            config_error(d.id, fmt::format("no register map named '{}' (known: {})",
+                                           fmt::join(names, ","), known));
+            return false;
+        }
+        if (opts.plan) {
+            for (const auto& rec : plan_records(d, opts.site))
+                out.write(rec);
+            return true;
+        }
+        modbus_poller.add(std::move(d));
+        return true;
+    };
+    auto add_modbus_record = [&](const Json& r) {
+        ModbusDevice d;
+        d.id = r.value("id", "");
+        d.host = r.value("target", "");
+        std::int64_t port = r.contains("port") && r["port"].is_number_integer()
+                                ? r["port"].get<std::int64_t>()
+                                : 502;
+        std::int64_t unit = 1;
+        if (auto m = r.find("modbus"); m != r.end() && m->is_object() && m->contains("unit_id") &&
+                                       (*m)["unit_id"].is_number_integer())
+            unit = (*m)["unit_id"].get<std::int64_t>();
+        if (d.host.empty() || port < 1 || port > 65535 || unit < 0 || unit > 255) {
+            config_error(d.id,
+                         "modbus device record needs target, port 1..65535 and "
+                         "modbus.unit_id 0..255");
+            return;
+        }
+        d.port = static_cast<std::uint16_t>(port);
+        d.unit = static_cast<std::uint8_t>(unit);
+        if (d.id.empty()) d.id = modbus_id(d.host, d.port, d.unit);
+        auto names = profiles_of_record(r, opts.profile);
+        if (names.empty()) {
+            ++skipped;
+            spdlog::warn("{}: device record names no register map; skipped", d.id);
+            return;
+        }
+        use_modbus(std::move(d), names);
+    };
+    if (!modbus_targets.empty() && opts.profile.empty()) {
+        spdlog::error("targets need --profile NAME (device records name their own)");
+        return exit_usage;
+    }
+    for (const auto& t : modbus_targets) {
+        ModbusDevice d;
+        std::string why;
+        if (!parse_modbus_target(t, d, why)) {
+            spdlog::error("{}", why);
+            return exit_usage;
+        }
+        if (!use_modbus(std::move(d), split_names(opts.profile))) return exit_usage;
+    }
 
     auto make_device = [&](Device& d, const std::string& cred_name,
                            std::optional<Version> rec_version, std::string& why) -> bool {
@@ -850,14 +940,14 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
         return true;
     };
 
-    if (!opts.targets.empty()) {
+    if (!snmp_targets.empty() && !opts.plan) {
         if (opts.profile.empty()) {
             spdlog::error("targets need --profile NAME (device records name their own)");
             return exit_usage;
         }
         TargetList list({.max_addresses = opts.max_targets});
         std::vector<std::string> errs;
-        if (!list.add_all(opts.targets, errs)) {
+        if (!list.add_all(snmp_targets, errs)) {
             for (const auto& e : errs)
                 spdlog::error("{}", e);
             return exit_usage;
@@ -884,9 +974,17 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             status = worse_exit(status, exit_runtime);
             return;
         }
-        if (opts.forward && opts.format == "json") out.write_raw(line.raw);
+        if (opts.forward && opts.format == "json" && !opts.plan) {
+            std::lock_guard lock(output_mutex());
+            out.write_raw(line.raw);
+        }
         const Json& r = line.value;
-        if (r.value("type", "") != "device" || r.value("transport", "") != "snmp") return;
+        if (r.value("type", "") == "device" && r.value("transport", "") == "modbus") {
+            add_modbus_record(r);
+            return;
+        }
+        if (opts.plan || r.value("type", "") != "device" || r.value("transport", "") != "snmp")
+            return;
         Device d;
         d.id = r.value("id", "");
         d.endpoint = {r.value("target", ""), static_cast<std::uint16_t>(r.value("port", 161))};
@@ -905,12 +1003,7 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
         std::string why;
         std::string cred = r.value("credential", opts.credential);
         if (!make_device(d, cred, rv, why)) {
-            Json err = make_error_record("dce-poll", d.id, "config", why);
-            if (opts.format == "json")
-                out.write(err);
-            else
-                spdlog::error("{}: {}", d.id, why);
-            status = exit_runtime;
+            config_error(d.id, why);
             return;
         }
         spdlog::debug("{}: device record read (line {}), profiles {}", d.id, line.number,
@@ -918,8 +1011,25 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
         poller.add(std::move(d));
     };
     std::optional<RecordReader> reader;
+    if (opts.plan) {
+        // Nothing is sent: the input is read to its end for its Modbus devices.
+        if (opts.targets.empty()) {
+            RecordReader blocking = ctx.record_reader();
+            RecordLine line;
+            while (blocking.next(line))
+                on_record(line);
+        }
+        return status;
+    }
     if (opts.targets.empty()) reader.emplace(ctx.record_reader({.wait = false}));
     int polled = poller.run({reader ? &*reader : nullptr, on_record});
+    polled = worse_exit(polled, modbus_poller.finish());
+    if (auto text = modbus_poller.take_text_readings(); !text.empty()) {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+        write_all(1, opts.format == "openmetrics" ? to_openmetrics(text) : to_influx(text, ns));
+    }
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
     if (bad_lines) spdlog::error("{} bad input line(s) skipped", bad_lines);
     return worse_exit(status, polled);

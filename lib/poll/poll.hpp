@@ -36,6 +36,7 @@ struct PollOptions {
     std::uint64_t max_targets = 65536;
     std::string site;
     std::string metrics_file;  ///< --metrics-file: own counters, each round and at exit
+    bool plan = false;  ///< Modbus: print the planned requests (`plan` records), send nothing
 };
 
 /// The whole tool; returns the exit code. Device records come from ctx's input, records

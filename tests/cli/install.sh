@@ -16,6 +16,8 @@ check_status "record schemas installed" 0 test -f "$prefix/share/dce-tools/schem
 if [ -d "$DCE_SOURCE_DIR/profiles" ] && ls "$DCE_SOURCE_DIR"/profiles/*.json > /dev/null 2>&1; then
     check_status "device profiles installed" 0 test -n "$(ls "$prefix/share/dce-tools/profiles/"*.json 2>/dev/null)"
 fi
+check_status "Modbus register maps installed" 0 \
+    test -f "$prefix/share/dce-tools/profiles/modbus/apc-smartups-modbus.json"
 check_status "trap catalogue installed" 0 test -f "$prefix/share/dce-tools/traps/PowerNet-MIB.json"
 check_status "dce-trapd systemd units installed" 0 test -f "$prefix/lib/systemd/system/dce-trapd.socket" -a \
     -f "$prefix/lib/systemd/system/dce-trapd.service"

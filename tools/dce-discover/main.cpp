@@ -3,6 +3,7 @@
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "discover/discover.hpp"
+#include "discover/modbus_sweep.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -29,7 +30,15 @@ int main(int argc, char** argv) {
             "a terminal, targets are read from stdin. Silent targets make no noise unless "
             "--report-unreachable asks for an error record each. Scans are polite by default "
             "(--rate, --concurrency); a progress bar shows on stderr when it is a terminal, "
-            "and a summary line ends every run.",
+            "and a summary line ends every run.\n\n"
+            "With --modbus, each target is also probed over Modbus TCP (--modbus-port, 502): "
+            "each --unit-ids unit is asked for its Read Device Identification (function "
+            "0x2B/0x0E, basic and regular objects), else its Report Server ID (0x11); the "
+            "register map of profiles/modbus/ whose vendor/product match names it, and for maps "
+            "with identity registers (APC: model, serial, firmware) those are read too. Each "
+            "answering unit is one device record with transport modbus and id "
+            "modbus://HOST:PORT/UNIT (a server that answers every unit id alike is one device). "
+            "Modbus TCP has no authentication: such records carry insecure: true.",
         .reads = {},
         .writes = {"device", "error"},
         .examples =
@@ -37,6 +46,8 @@ int main(int argc, char** argv) {
                 {"dce-discover 10.20.0.0/24 | dce-poll | dce-store ingest",
                  "Find the devices of a subnet with the SNMPv3 credentials of "
                  "~/.config/dce/credentials, poll them and store the readings."},
+                {"dce-discover --modbus --unit-ids 1-10 10.20.0.0/24 | dce-poll",
+                 "Also find Modbus TCP units 1 to 10 behind each address, and poll them."},
                 {"dce-discover --allow-v1v2c --credentials site.cred @inventory.txt",
                  "Also try the communities of site.cred over SNMPv2c/v1 (marked insecure)."},
                 {"dce-discover --rate 0 --concurrency 1024 127.0.0.0/20",
@@ -59,7 +70,7 @@ int main(int argc, char** argv) {
         .files = {{"~/.config/dce/credentials", "Default credentials file (mode 0600)."},
                   {"~/.config/dce/profiles/", "Your own device profiles."}},
         .sections = {},
-        .see_also = {"dce-poll(1)", "dce-store(1)", "snmpwalk(1)"},
+        .see_also = {"dce-poll(1)", "dce-store(1)", "snmpwalk(1)", "mbpoll(1)"},
     };
     dce::cli::CommonOptions common;
     auto app = dce::cli::make_app(doc, common);
@@ -89,6 +100,16 @@ int main(int argc, char** argv) {
     dce::cli::add_retries_option(*app, o.retries);
     app->add_flag("--report-unreachable", o.report_unreachable,
                   "Write an error record for each target that does not answer");
+    std::string unit_ids = "1,255,0";
+    app->add_flag("--modbus", o.modbus,
+                  "Also probe Modbus TCP on each target: Read Device Identification, else Report "
+                  "Server ID, for each --unit-ids unit; one device record per answering unit");
+    app->add_option("--modbus-port", o.modbus_port, "TCP port of Modbus on the targets")
+        ->capture_default_str();
+    app->add_option("--unit-ids", unit_ids,
+                    "Modbus unit ids to ask, in order: a comma list and ranges (1,255,0; 1-10)")
+        ->type_name("LIST")
+        ->capture_default_str();
     app->add_flag("--progress", progress,
                   "Show the progress bar even when stderr is not a terminal");
     app->add_flag("--no-progress", no_progress, "Never show the progress bar");
@@ -112,6 +133,10 @@ int main(int argc, char** argv) {
             }
         }
         if (allow_v1v2c) o.use_v2c = o.use_v1 = true;
+        if (std::string err; !dce::discover::parse_unit_ids(unit_ids, o.unit_ids, err)) {
+            spdlog::error("{}", err.empty() ? "--unit-ids: no unit id" : err);
+            return dce::exit_usage;
+        }
         o.progress = no_progress ? 0 : progress ? 1 : -1;
         if (o.targets.empty()) {
             if (isatty(ctx.input_fd())) {

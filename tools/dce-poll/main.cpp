@@ -25,9 +25,21 @@ int main(int argc, char** argv) {
             "--jitter of the interval; a slow device skips a round (an overrun, logged) instead "
             "of delaying the others. SIGINT/SIGTERM stop cleanly after writing what was read. "
             "--format openmetrics writes a node_exporter textfile-collector file, influx writes "
-            "InfluxDB line protocol; in those formats error records go to stderr as log lines.",
+            "InfluxDB line protocol; in those formats error records go to stderr as log lines.\n\n"
+            "Modbus TCP devices (transport modbus records from dce-discover --modbus, or targets "
+            "modbus://HOST:PORT/UNIT with --profile naming a register map in profiles/modbus/) "
+            "are polled beside the SNMP ones: the fields of a unit's map are merged into the "
+            "fewest reads (function 1-4, at most the map's max_registers, 125 by default), one "
+            "TCP connection per gateway shared by its units, one request in flight on it, "
+            "--concurrency gateways in parallel. A unit that answers exception 2 for a merged "
+            "read gets smaller reads; a field refused alone is an error record. A unit that "
+            "times out costs its gateway one timeout a round and, after two failed rounds, sits "
+            "out 1, 2, 4 ... 32 rounds (--retries is for SNMP; a Modbus unit is tried again "
+            "the next round). Modbus exceptions are error records with code "
+            "modbus-exception-N. --plan prints the reads without sending them. In openmetrics "
+            "and influx formats Modbus readings are written once, at the end of the run.",
         .reads = {"device"},
-        .writes = {"reading", "error", "profile"},
+        .writes = {"reading", "error", "profile", "plan"},
         .examples =
             {
                 {"dce-discover 10.20.0.0/24 | dce-poll | dce-store ingest",
@@ -41,6 +53,10 @@ int main(int argc, char** argv) {
                 {"dce-poll --interval 60 --profile apc-ups --credential ups @ups.txt | dce-store "
                  "ingest",
                  "Poll every minute until stopped."},
+                {"dce-poll --profile apc-smartups-modbus modbus://10.20.0.9:502/1",
+                 "Poll an APC Smart-UPS over Modbus TCP (unit id 1)."},
+                {"dce-discover --modbus 10.20.0.0/24 | dce-poll --plan",
+                 "Show the Modbus reads each discovered unit would get, without sending them."},
             },
         .environment =
             {
@@ -109,6 +125,9 @@ int main(int argc, char** argv) {
     app->add_option("--max-targets", o.max_targets,
                     "Refuse to expand the targets beyond this many addresses")
         ->capture_default_str();
+    app->add_flag("--plan", o.plan,
+                  "Print the Modbus requests each device's register map needs (plan records) "
+                  "and send nothing");
     dce::cli::add_site_option(*app, o.site, "Site or tenant written into each record");
 
     return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
