@@ -21,3 +21,4 @@ complete -c dce-poll -l retries -d 'Resends after a timeout, per request' -x
 complete -c dce-poll -l max-repetitions -d 'GETBULK max-repetitions for table walks' -x
 complete -c dce-poll -l max-targets -d 'Refuse to expand the targets beyond this many addresses' -x
 complete -c dce-poll -l site -d 'Site or tenant written into each record' -x
+complete -c dce-poll -l shard -d 'Poll only shard K of N (1-based): devices whose FNV-1a 64 hash of the device id, modulo N, is K-1; N pollers with 1/N..N/N split the devices' -x

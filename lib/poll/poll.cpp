@@ -7,6 +7,7 @@
 #include "core/signals.hpp"
 #include "core/targets.hpp"
 #include "core/time.hpp"
+#include "poll/shard.hpp"
 
 #include <unistd.h>
 
@@ -810,6 +811,22 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
         return true;
     };
 
+    // --shard: devices of other shards are neither polled nor passed through.
+    std::optional<Shard> shard;
+    if (!opts.shard.empty()) {
+        std::string why;
+        if (!(shard = parse_shard(opts.shard, why))) {
+            spdlog::error("--shard: {}", why);
+            return exit_usage;
+        }
+    }
+    std::uint64_t off_shard = 0;
+    auto mine = [&](std::string_view id) {
+        if (!shard || in_shard(id, *shard)) return true;
+        ++off_shard;
+        return false;
+    };
+
     if (!opts.targets.empty()) {
         if (opts.profile.empty()) {
             spdlog::error("targets need --profile NAME (device records name their own)");
@@ -827,6 +844,7 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             Device d;
             d.endpoint = {t.host, t.port.value_or(161)};
             d.id = "snmp://" + d.endpoint.to_string();
+            if (!mine(d.id)) continue;
             d.profiles = split_names(opts.profile);
             std::string why;
             if (!make_device(d, opts.credential, std::nullopt, why)) {
@@ -844,8 +862,9 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             status = worse_exit(status, exit_runtime);
             return;
         }
-        if (opts.forward && opts.format == "json") out.write_raw(line.raw);
         const Json& r = line.value;
+        if (r.value("type", "") == "device" && !mine(r.value("id", ""))) return;
+        if (opts.forward && opts.format == "json") out.write_raw(line.raw);
         if (r.value("type", "") != "device" || r.value("transport", "") != "snmp") return;
         Device d;
         d.id = r.value("id", "");
@@ -881,6 +900,8 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     if (opts.targets.empty()) reader.emplace(ctx.record_reader({.wait = false}));
     int polled = poller.run({reader ? &*reader : nullptr, on_record});
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
+    if (shard)
+        spdlog::info("--shard {}: {} device(s) of other shards left out", opts.shard, off_shard);
     if (bad_lines) spdlog::error("{} bad input line(s) skipped", bad_lines);
     return worse_exit(status, polled);
 }

@@ -34,6 +34,7 @@ struct PollOptions {
     int max_repetitions = 25;
     std::uint64_t max_targets = 65536;
     std::string site;
+    std::string shard;  ///< "K/N" (poll/shard.hpp); empty: every device
 };
 
 /// The whole tool; returns the exit code. Device records come from ctx's input, records
