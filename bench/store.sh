@@ -3,7 +3,8 @@
 # JSON-lines file into a SQLite file, against sqlite3's own `.import` of the same data
 # as CSV into a table with the same natural key, in the same run. Also: peak RSS at 1M
 # and N (memory must stay flat), the last value of every metric of 10,000 devices, and
-# ingest into a PostgreSQL 15 server started here on loopback. Writes
+# ingest into a PostgreSQL 15 server started here on loopback (with COPY, and the
+# multi-row INSERT path before it, in the same run). Writes
 # bench/results/store.md. Data lives in /dev/shm (or $TMPDIR) and is deleted afterwards.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,7 +84,12 @@ measure last "$BIN/dce-store" query readings --db "$W/store.db" --last --format 
 last_n=$(wc -l <"$W/last.jsonl")
 
 # ---- PostgreSQL (second figure): a private server on loopback ----
-pg_line="PostgreSQL 15 not installed: not measured"
+# Three figures from one server in the same run: the COPY path over the first 1,000,000
+# readings and over all N, and the path before COPY (multi-row INSERTs, kept behind
+# DCE_STORE_PG_INSERT=1 for this comparison) over the first 1,000,000. Each into a fresh
+# database. --log-level debug prints where the COPY path's time went.
+pg_lines="| dce-store ingest into PostgreSQL 15 | PostgreSQL 15 not installed: not measured | | |"
+pg_breakdown=""
 if [ -x /usr/lib/postgresql/15/bin/initdb ] && id postgres >/dev/null 2>&1; then
     PGD="$W/pg"
     mkdir -p "$PGD"
@@ -91,11 +97,31 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ] && id postgres >/dev/null 2>&1; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     su postgres -s /bin/sh -c "/usr/lib/postgresql/15/bin/initdb -D '$PGD/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
     su postgres -s /bin/sh -c "/usr/lib/postgresql/15/bin/pg_ctl -D '$PGD/data' -l '$PGD/log' -w -o \"-c listen_addresses=127.0.0.1 -p $port -k '$PGD' -c max_wal_size=4GB\" start" >/dev/null
-    PG_N=1000000
-    echo "dce-store ingest into PostgreSQL ($PG_N)..." >&2
-    measure pg "$BIN/dce-store" ingest --db "postgresql://postgres@127.0.0.1:$port/postgres" --batch 20000 --log-level warn "$W/in1m.jsonl"
-    pg_rate=$(rate $PG_N "$(wall pg)")
-    pg_line="| dce-store ingest into PostgreSQL 15 (loopback, default settings, 1,000,000 readings) | $(wall pg) s | $(cpu pg) s | $pg_rate readings/s |"
+    pgurl="postgresql://postgres@127.0.0.1:$port"
+    for d in pg_old pg_copy pg_copyall; do psql -X -q -h 127.0.0.1 -p "$port" -U postgres -c "CREATE DATABASE $d" postgres; done
+    echo "dce-store ingest into PostgreSQL, before COPY (1,000,000)..." >&2
+    DCE_STORE_PG_INSERT=1 measure pg_old "$BIN/dce-store" ingest --db "$pgurl/pg_old" --batch 20000 --log-level warn "$W/in1m.jsonl" 2>"$W/pg_old.log" ||
+        { tail -n 5 "$W/pg_old.log" >&2; exit 1; }
+    echo "dce-store ingest into PostgreSQL with COPY (1,000,000)..." >&2
+    measure pg_copy "$BIN/dce-store" ingest --db "$pgurl/pg_copy" --batch 20000 --log-level debug "$W/in1m.jsonl" 2>"$W/pg_copy.log" ||
+        { grep -v committed "$W/pg_copy.log" | tail -n 5 >&2; exit 1; }
+    echo "dce-store ingest into PostgreSQL with COPY ($N)..." >&2
+    measure pg_copyall "$BIN/dce-store" ingest --db "$pgurl/pg_copyall" --batch 20000 --log-level debug "$W/in.jsonl" 2>"$W/pg_copyall.log" ||
+        { grep -v committed "$W/pg_copyall.log" | tail -n 5 >&2; exit 1; }
+    for d in pg_old:1000000 pg_copy:1000000 pg_copyall:$N; do
+        got=$(psql -X -At -h 127.0.0.1 -p "$port" -U postgres -c "SELECT count(*) FROM readings" "${d%%:*}")
+        [ "$got" = "${d#*:}" ] || { echo "${d%%:*}: PostgreSQL holds $got of ${d#*:}" >&2; exit 1; }
+    done
+    pg_lines="| dce-store ingest into PostgreSQL 15, COPY, first 1,000,000 readings | $(wall pg_copy) s | $(cpu pg_copy) s | $(rate 1000000 "$(wall pg_copy)") readings/s | $(rss_mb pg_copy) MB |
+| dce-store ingest into PostgreSQL 15, COPY, $N readings | $(wall pg_copyall) s | $(cpu pg_copyall) s | $(rate "$N" "$(wall pg_copyall)") readings/s | $(rss_mb pg_copyall) MB |
+| dce-store ingest into PostgreSQL 15, before COPY (multi-row INSERT), first 1,000,000 readings | $(wall pg_old) s | $(cpu pg_old) s | $(rate 1000000 "$(wall pg_old)") readings/s | $(rss_mb pg_old) MB |"
+    pg_breakdown="PostgreSQL 15 on loopback with its default settings except max_wal_size=4GB (fsync and
+synchronous_commit on), each run into a fresh database; the CPU column is dce-store's
+own, the server's is not in it. Where the COPY path's wall time went (dce-store's
+--log-level debug summary, seconds summed over batches):
+
+    1,000,000: $(grep -o 'PostgreSQL time:.*' "$W/pg_copy.log")
+    $N: $(grep -o 'PostgreSQL time:.*' "$W/pg_copyall.log")"
 fi
 
 store_rate=$(rate "$N" "$(wall store)")
@@ -121,7 +147,9 @@ Data: $N \`reading\` records ($DEVICES devices x $METRICS metrics, one round a m
 | sqlite3 .import, same readings as CSV, same natural key | $(wall peer) s | $(cpu peer) s | $peer_rate readings/s | $(rss_mb peer) MB |
 | dce-store ingest, first 1,000,000 readings | $(wall store1m) s | $(cpu store1m) s | $(rate 1000000 "$(wall store1m)") readings/s | $(rss_mb store1m) MB |
 | dce-store query readings --last ($last_n series of $DEVICES devices) | $(wall last) s | $(cpu last) s | | $(rss_mb last) MB |
-$pg_line
+$pg_lines
+
+$pg_breakdown
 
 Ratio sqlite3/dce-store: **$ratio by wall clock, $cpu_ratio by CPU time** (above 1: dce-store faster).
 Targets: at least 400,000 readings/s end to end and not slower than sqlite3 .import;

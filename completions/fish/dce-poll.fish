@@ -23,3 +23,4 @@ complete -c dce-poll -l max-repetitions -d 'GETBULK max-repetitions for table wa
 complete -c dce-poll -l max-targets -d 'Refuse to expand the targets beyond this many addresses' -x
 complete -c dce-poll -l plan -d 'Print the Modbus requests each device\'s register map needs (plan records) and send nothing'
 complete -c dce-poll -l site -d 'Site or tenant written into each record' -x
+complete -c dce-poll -l shard -d 'Poll only shard K of N (1-based): devices whose FNV-1a 64 hash of the device id, modulo N, is K-1; N pollers with 1/N..N/N split the devices' -x

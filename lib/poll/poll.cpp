@@ -9,6 +9,7 @@
 #include "core/signals.hpp"
 #include "core/targets.hpp"
 #include "core/time.hpp"
+#include "poll/shard.hpp"
 
 #include <unistd.h>
 
@@ -828,6 +829,21 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     }
 
     RecordWriter& out = ctx.out();
+    // --shard: devices of other shards are neither polled nor passed through.
+    std::optional<Shard> shard;
+    if (!opts.shard.empty()) {
+        std::string why;
+        if (!(shard = parse_shard(opts.shard, why))) {
+            spdlog::error("--shard: {}", why);
+            return exit_usage;
+        }
+    }
+    std::uint64_t off_shard = 0;
+    auto mine = [&](std::string_view id) {
+        if (!shard || in_shard(id, *shard)) return true;
+        ++off_shard;
+        return false;
+    };
     std::vector<std::string> snmp_targets, modbus_targets;
     for (const auto& t : opts.targets)
         (t.rfind("modbus://", 0) == 0 ? modbus_targets : snmp_targets).push_back(t);
@@ -911,6 +927,7 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             spdlog::error("{}", why);
             return exit_usage;
         }
+        if (!mine(d.id)) continue;
         if (!use_modbus(std::move(d), split_names(opts.profile))) return exit_usage;
     }
 
@@ -957,6 +974,7 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             Device d;
             d.endpoint = {t.host, t.port.value_or(161)};
             d.id = "snmp://" + d.endpoint.to_string();
+            if (!mine(d.id)) continue;
             d.profiles = split_names(opts.profile);
             std::string why;
             if (!make_device(d, opts.credential, std::nullopt, why)) {
@@ -974,11 +992,12 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
             status = worse_exit(status, exit_runtime);
             return;
         }
+        const Json& r = line.value;
+        if (r.value("type", "") == "device" && !mine(r.value("id", ""))) return;
         if (opts.forward && opts.format == "json" && !opts.plan) {
             std::lock_guard lock(output_mutex());
             out.write_raw(line.raw);
         }
-        const Json& r = line.value;
         if (r.value("type", "") == "device" && r.value("transport", "") == "modbus") {
             add_modbus_record(r);
             return;
@@ -1031,6 +1050,8 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
         write_all(1, opts.format == "openmetrics" ? to_openmetrics(text) : to_influx(text, ns));
     }
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
+    if (shard)
+        spdlog::info("--shard {}: {} device(s) of other shards left out", opts.shard, off_shard);
     if (bad_lines) spdlog::error("{} bad input line(s) skipped", bad_lines);
     return worse_exit(status, polled);
 }

@@ -37,6 +37,7 @@ struct PollOptions {
     std::string site;
     std::string metrics_file;  ///< --metrics-file: own counters, each round and at exit
     bool plan = false;  ///< Modbus: print the planned requests (`plan` records), send nothing
+    std::string shard;  ///< "K/N" (poll/shard.hpp); empty: every device
 };
 
 /// The whole tool; returns the exit code. Device records come from ctx's input, records

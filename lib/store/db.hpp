@@ -54,6 +54,19 @@ class Db {
     virtual void rollback() = 0;
     /// Where the data lives, without any secret: a path or a URL.
     virtual std::string describe() const = 0;
+    /// PostgreSQL: runs `sql` (a COPY ... FROM STDIN) and sends `data` as its input.
+    /// Rows loaded go to `rows`. SQLite has no COPY: false with a message.
+    virtual bool copy_in(std::string_view sql, std::string_view data, std::int64_t& rows,
+                         std::string& error) {
+        (void)sql, (void)data, (void)rows;
+        error = "COPY is PostgreSQL's";
+        return false;
+    }
+    /// True when the last failed statement or COPY lost a deadlock or a serialization
+    /// conflict (PostgreSQL 40P01/40001): the transaction is worth retrying.
+    virtual bool conflict() const { return false; }
+    /// True when the last failed COPY broke a unique key (PostgreSQL 23505).
+    virtual bool duplicate_key() const { return false; }
 };
 
 struct SqliteOptions {

@@ -12,10 +12,20 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace dce::store {
 namespace {
+
+std::string_view sqlstate(const PGresult* r) {
+    const char* code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    return code ? code : "";
+}
+// A deadlock or serialization failure: the whole transaction can simply be run again.
+bool retryable(const PGresult* r) {
+    return sqlstate(r) == "40P01" || sqlstate(r) == "40001";
+}
 
 class PgStmt final : public Stmt {
   public:
@@ -47,6 +57,7 @@ class PgStmt final : public Stmt {
                                   values.data(), nullptr, nullptr, 0);
             auto st = PQresultStatus(res_);
             if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                busy_ = retryable(res_);
                 error_ = PQresultErrorMessage(res_);
                 while (!error_.empty() && error_.back() == '\n')
                     error_.pop_back();
@@ -56,6 +67,7 @@ class PgStmt final : public Stmt {
             changes_ = n && *n ? std::atoll(n) : 0;
             row_ = -1;
         }
+        busy_ = false;
         if (++row_ < PQntuples(res_)) return Step::row;
         return Step::done;
     }
@@ -73,6 +85,7 @@ class PgStmt final : public Stmt {
             p.reset();
     }
     const std::string& error() const override { return error_; }
+    bool busy() const override { return busy_; }
 
   private:
     void clear() {
@@ -86,6 +99,7 @@ class PgStmt final : public Stmt {
     int row_ = -1;
     std::int64_t changes_ = 0;
     std::string error_;
+    bool busy_ = false;
 };
 
 class PgDb final : public Db {
@@ -128,6 +142,45 @@ class PgDb final : public Db {
     }
     std::string describe() const override { return url_; }
 
+    bool copy_in(std::string_view sql, std::string_view data, std::int64_t& rows,
+                 std::string& error) override {
+        conflict_ = duplicate_ = false;
+        std::string text(sql);
+        PGresult* r = PQexec(conn_, text.c_str());
+        bool ok = PQresultStatus(r) == PGRES_COPY_IN;
+        if (!ok) {
+            conflict_ = retryable(r);
+            error = trim(PQresultErrorMessage(r));
+        }
+        PQclear(r);
+        if (!ok) return false;
+        // libpq buffers what it is given; large chunks keep the number of calls small.
+        constexpr std::size_t chunk = 1 << 20;
+        for (std::size_t off = 0; ok && off < data.size(); off += chunk) {
+            auto n = std::min(chunk, data.size() - off);
+            ok = PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) == 1;
+        }
+        if (PQputCopyEnd(conn_, ok ? nullptr : "dce-store: sending failed") != 1) ok = false;
+        if (!ok) error = trim(PQerrorMessage(conn_));
+        while (PGresult* res = PQgetResult(conn_)) {
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                if (ok) {
+                    conflict_ = retryable(res);
+                    duplicate_ = sqlstate(res) == "23505";
+                    error = trim(PQresultErrorMessage(res));
+                }
+                ok = false;
+            } else {
+                const char* n = PQcmdTuples(res);
+                rows = n && *n ? std::atoll(n) : 0;
+            }
+            PQclear(res);
+        }
+        return ok;
+    }
+    bool conflict() const override { return conflict_; }
+    bool duplicate_key() const override { return duplicate_; }
+
   private:
     static std::string trim(std::string s) {
         while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
@@ -137,6 +190,7 @@ class PgDb final : public Db {
     PGconn* conn_;
     std::string url_;
     int counter_ = 0;
+    bool conflict_ = false, duplicate_ = false;
 };
 
 // The effective connect_timeout: ours, or the URL's.

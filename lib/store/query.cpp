@@ -1,6 +1,7 @@
 // Reading the store back: records in the contract's shape, so `dce-store query | tool`
 // works; pruning by age; statistics.
 #include "store/kinds.hpp"
+#include "store/partitions.hpp"
 
 #include <sys/stat.h>
 
@@ -132,7 +133,14 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         for (auto p = t2.find("r.ts"); p != std::string::npos; p = t2.find("r.ts", p + 5))
             t2.replace(p, 4, "r2.ts");
         // Without a range, series.last_ts names the newest row: one probe per series.
-        if (t2.empty())
+        // On PostgreSQL last_ts is a lower bound within a day (pg_ingest.cpp): the newest
+        // row at or after it, which reads only the partitions from that day on.
+        if (t2.empty() && db.dialect() == Dialect::postgres)
+            sql =
+                "SELECT s.site, s.device, s.metric, s.labels, s.unit, s.source, r.ts, r.num, "
+                "r.txt, r.extra FROM series s CROSS JOIN LATERAL (SELECT * FROM readings r "
+                "WHERE r.series = s.id AND r.ts >= s.last_ts ORDER BY r.ts DESC LIMIT 1) r";
+        else if (t2.empty())
             sql = cols + " FROM series s JOIN readings r ON r.ts = s.last_ts AND r.series = s.id";
         else
             sql = cols +
@@ -294,8 +302,32 @@ bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& e
 bool prune(Db& db, const std::map<Kind, std::int64_t>& cutoffs,
            const std::optional<std::string>& site, bool dry_run, std::vector<PruneResult>& out,
            std::string& error) {
+    bool partitioned = false;
+    if (!readings_partitioned(db, partitioned, error)) return false;
     if (!db.begin_write(error)) return false;
+    // Partitions are made and dropped by one writer at a time (ingest takes this lock too).
+    if (partitioned && !db.exec("SELECT pg_advisory_xact_lock(4202)", error))
+        return db.rollback(), false;
     for (const auto& [kind, cutoff] : cutoffs) {
+        // Partitioned readings: day partitions wholly before the cutoff are dropped (their
+        // rows counted first), and only rows of the partition holding the cutoff (and the
+        // default one) are deleted below. With --site, other sites share those tables, so
+        // rows are deleted one by one as before.
+        std::int64_t dropped = 0, tables = 0;
+        // (A dry run counts them with the rest below.)
+        if (kind == Kind::reading && partitioned && !site && !dry_run) {
+            std::vector<Partition> parts;
+            if (!list_partitions(db, parts, error)) return db.rollback(), false;
+            for (const Partition& p : parts) {
+                if (p.is_default || p.hi > cutoff) continue;
+                auto st = db.prepare("SELECT count(*) FROM " + p.name, error);
+                if (!st) return db.rollback(), false;
+                if (st->step() != Stmt::Step::row) return error = st->error(), db.rollback(), false;
+                dropped += st->col_int(0);
+                if (!db.exec("DROP TABLE " + p.name, error)) return db.rollback(), false;
+                ++tables;
+            }
+        }
         Where w;
         std::string t(kind_spec(kind).table);
         std::string col(kind_spec(kind).time_column);
@@ -319,7 +351,7 @@ bool prune(Db& db, const std::map<Kind, std::int64_t>& cutoffs,
             return false;
         }
         n = dry_run ? st->col_int(0) : st->changes();
-        out.push_back({kind, cutoff, n});
+        out.push_back({kind, cutoff, n + dropped, tables});
     }
     if (dry_run) {
         db.rollback();

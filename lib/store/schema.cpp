@@ -121,6 +121,36 @@ DROP TABLE readings;
 ALTER TABLE readings_v3 RENAME TO readings;
 )SQL";
 
+// Version 4: readings on PostgreSQL partitioned by UTC day (store/partitions.hpp), so
+// retention drops whole tables and a time-range query reads only its days. The old
+// table is not copied: it becomes the partition readings_legacy for every time before
+// the day after its newest row (one scan to check the bound, no rewrite), and later days
+// get partitions of their own as ingest needs them. series gets fillfactor 50: every
+// batch moves series.last_ts, and room on the page makes that a HOT update (no new index
+// entries). SQLite is unchanged.
+constexpr const char* ddl_v4_postgres = R"SQL(
+ALTER TABLE readings RENAME TO readings_legacy;
+ALTER INDEX readings_pkey RENAME TO readings_legacy_pkey;
+ALTER INDEX readings_ts RENAME TO readings_legacy_ts;
+CREATE TABLE readings (
+  series BIGINT NOT NULL, ts BIGINT NOT NULL, num DOUBLE PRECISION, txt TEXT, extra TEXT,
+  PRIMARY KEY (series, ts)) PARTITION BY RANGE (ts);
+CREATE INDEX readings_ts ON readings USING brin (ts);
+CREATE TABLE readings_default PARTITION OF readings DEFAULT;
+ALTER TABLE series SET (fillfactor = 50);
+DO $$
+DECLARE hi BIGINT;
+BEGIN
+  SELECT (floor(max(ts) / 86400000.0) + 1)::bigint * 86400000 INTO hi FROM readings_legacy;
+  IF hi IS NULL THEN
+    DROP TABLE readings_legacy;
+  ELSE
+    EXECUTE format('ALTER TABLE readings ATTACH PARTITION readings_legacy '
+                   'FOR VALUES FROM (MINVALUE) TO (%s)', hi);
+  END IF;
+END $$;
+)SQL";
+
 }  // namespace
 
 bool read_schema_version(Db& db, int& version, std::string& error) {
@@ -174,6 +204,7 @@ bool migrate(Db& db, std::string& error, int target) {
                 ok = db.exec(ddl_v3, err);
                 if (ok && db.dialect() == Dialect::sqlite) ok = db.exec(ddl_v3_sqlite, err);
             }
+            if (next == 4 && db.dialect() == Dialect::postgres) ok = db.exec(ddl_v4_postgres, err);
         }
         if (ok) {
             auto st =

@@ -10,15 +10,6 @@
 
 namespace dce::store {
 
-std::uint64_t fnv1a64(std::string_view s) {
-    std::uint64_t h = 14695981039346656037ULL;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 std::string format_ms(std::int64_t ms) {
     return format_timestamp(SystemTime(std::chrono::milliseconds(ms)));
 }
@@ -295,27 +286,38 @@ bool Writer::flush_readings(Counts& counts, std::string& e, bool& busy) {
     return ok;
 }
 
-bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::string& e, bool& busy) {
-    busy = false;
-    if (!db_.begin_write(e)) {
-        busy = true;
-        return false;
-    }
-    bool ok = true;
-    // Sites first, once per batch: the sites table is how a query knows data is mixed.
+// Sites first, once per batch: the sites table is how a query knows data is mixed.
+bool Writer::write_sites(const std::vector<Row>& rows, std::string& e, bool& busy) {
     std::string last_site = "\x01";
     for (const Row& r : rows) {
         if (r.site == last_site) continue;
         last_site = r.site;
         site_->bind_text(1, r.site);
-        if (site_->step() == Stmt::Step::error) {
+        bool ok = site_->step() != Stmt::Step::error;
+        if (!ok) {
             busy = site_->busy();
             e = site_->error();
-            ok = false;
         }
         site_->reset();
-        if (!ok) break;
+        if (!ok) return false;
     }
+    return true;
+}
+
+bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::string& e, bool& busy) {
+    busy = false;
+    if (db_.dialect() == Dialect::postgres) {
+        auto t0 = std::chrono::steady_clock::now();
+        if (!prepare_pg(e) || !ensure_partitions(rows, e, busy)) return false;
+        timings.partitions +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (pg_copy) return write_once_pg(rows, counts, e, busy);
+    }
+    if (!db_.begin_write(e)) {
+        busy = true;
+        return false;
+    }
+    bool ok = write_sites(rows, e, busy);
     pending_.clear();
     batch_last_.clear();
     for (std::size_t i = 0; ok && i < rows.size(); ++i)

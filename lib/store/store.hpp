@@ -5,6 +5,7 @@
 // stores nothing twice, events/certs/errors/findings are appended under a key of their
 // own content, and record types this build does not know are kept whole.
 
+#include "core/hash.hpp"
 #include "core/record.hpp"
 #include "store/db.hpp"
 
@@ -18,7 +19,7 @@
 
 namespace dce::store {
 
-inline constexpr int schema_version_current = 3;
+inline constexpr int schema_version_current = 4;
 
 /// 2^53: integers beyond it do not survive a double (the `num` column), so a reading's
 /// value beyond it is also kept exactly in `extra`.
@@ -83,10 +84,19 @@ struct KindCounts {
 using Counts = std::map<Kind, KindCounts>;
 
 /// Writes batches, each in one transaction: a record counts as stored only once its
-/// batch committed. Lock contention is waited out and the batch retried.
+/// batch committed. Lock contention is waited out and the batch retried. On PostgreSQL
+/// readings (and new series) go in with binary COPY into session-private staging tables,
+/// then one INSERT ... SELECT ... ON CONFLICT DO NOTHING per batch keeps the natural key.
 class Writer {
   public:
     explicit Writer(Db& db) : db_(db) {}
+    /// PostgreSQL: false writes readings with multi-row INSERTs as before COPY (kept for
+    /// bench/store.sh's comparison: DCE_STORE_PG_INSERT=1).
+    bool pg_copy = true;
+    /// PostgreSQL COPY path: seconds spent per phase, summed over batches (debug log).
+    struct Timings {
+        double partitions = 0, series = 0, copy = 0, insert = 0, last_ts = 0, commit = 0;
+    } timings;
     bool write(const std::vector<Row>& rows, Counts& counts, std::string& error);
 
   private:
@@ -94,7 +104,26 @@ class Writer {
     bool prepare_all(std::string& error);
     bool write_row(const Row& r, Counts& counts, std::string& error, bool& busy);
     bool flush_readings(Counts& counts, std::string& error, bool& busy);
+    bool write_sites(const std::vector<Row>& rows, std::string& error, bool& busy);
+    // PostgreSQL: COPY (pg_ingest.cpp).
+    bool write_once_pg(const std::vector<Row>& rows, Counts& counts, std::string& error,
+                       bool& busy);
+    bool prepare_pg(std::string& error);
+    bool ensure_partitions(const std::vector<Row>& rows, std::string& error, bool& busy);
+    bool copy_readings(const std::vector<const Row*>& readings,
+                       const std::vector<std::int64_t>& ids, Counts& counts, std::string& error,
+                       bool& busy);
+    bool copy_direct_ = true;  // COPY straight into readings until a duplicate turns up
+    // series -> last_ts this writer committed (and one in the open transaction)
+    std::unordered_map<std::int64_t, std::int64_t> last_sent_, last_pending_;
+    bool resolve_series_pg(const std::vector<const Row*>& readings, std::vector<std::int64_t>& ids,
+                           std::string& error, bool& busy);
     Db& db_;
+    bool pg_ready_ = false, partitioned_ = false, parts_loaded_ = false;
+    std::vector<std::pair<std::int64_t, std::int64_t>> covered_;  // day partitions' [lo, hi)
+    std::int64_t last_day_ = -1;                                  // last day found covered
+    std::unique_ptr<Stmt> stage_series_insert_, stage_series_ids_, stage_readings_insert_,
+        stage_last_ts_;
     // Readings go in as multi-row INSERTs: one statement per chunk instead of per row
     // is most of SQLite's per-row cost (and a round trip per row on PostgreSQL).
     static constexpr std::size_t reading_chunk = 64;
@@ -136,6 +165,7 @@ struct PruneResult {
     Kind kind;
     std::int64_t cutoff;
     std::int64_t deleted;
+    std::int64_t partitions_dropped = 0;  ///< PostgreSQL readings: whole days dropped
 };
 /// Deletes rows older than the cutoff of each kind given (devices: by last seen).
 bool prune(Db& db, const std::map<Kind, std::int64_t>& cutoffs,
@@ -156,7 +186,7 @@ struct Stats {
 bool collect_stats(Db& db, const std::optional<std::string>& site, Stats& out, std::string& error);
 
 /// FNV-1a, 64 bits: stable across builds and machines (std::hash is not).
-std::uint64_t fnv1a64(std::string_view s);
+using ::dce::fnv1a64;
 /// ms since the epoch <-> the contract's RFC 3339 form.
 std::string format_ms(std::int64_t ms);
 

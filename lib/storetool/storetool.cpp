@@ -303,6 +303,9 @@ int ingest_fd(ToolContext& ctx, const StoreOptions& o, int fd) {
     std::thread reader(reader_main, h, fd, o.site);
 
     Writer writer(*db);
+    // bench/store.sh measures the PostgreSQL path before COPY against the COPY one.
+    if (const char* v = std::getenv("DCE_STORE_PG_INSERT"); v && std::string_view(v) == "1")
+        writer.pg_copy = false;
     Counts counts;
     std::uint64_t committed = 0;
     std::vector<Row> work;
@@ -356,6 +359,13 @@ int ingest_fd(ToolContext& ctx, const StoreOptions& o, int fd) {
         if (interrupted) break;
     }
     if (ack >= 0) ::close(ack);
+    if (is_postgres_url(db->describe()) && writer.pg_copy) {
+        const auto& tm = writer.timings;
+        spdlog::debug(
+            "PostgreSQL time: partitions {:.2f} s, series {:.2f} s, COPY {:.2f} s, INSERT ... "
+            "SELECT {:.2f} s, last_ts {:.2f} s, commit {:.2f} s",
+            tm.partitions, tm.series, tm.copy, tm.insert, tm.last_ts, tm.commit);
+    }
     // A file ends: after a failure it is counted to its end, so the summary covers every
     // line. A pipe may never end (dce-poll --interval): report where reading stopped.
     struct stat sb {};
@@ -712,8 +722,12 @@ int run_prune(ToolContext& ctx, const StoreOptions& o) {
         return exit_runtime;
     }
     for (const auto& r : res)
-        spdlog::info("{} {} {} record{} older than {}", o.dry_run ? "would delete" : "deleted",
-                     r.deleted, kind_name(r.kind), r.deleted == 1 ? "" : "s", format_ms(r.cutoff));
+        spdlog::info("{} {} {} record{} older than {}{}", o.dry_run ? "would delete" : "deleted",
+                     r.deleted, kind_name(r.kind), r.deleted == 1 ? "" : "s", format_ms(r.cutoff),
+                     r.partitions_dropped ? " (" + std::to_string(r.partitions_dropped) +
+                                                " day partition" +
+                                                (r.partitions_dropped == 1 ? "" : "s") + " dropped)"
+                                          : std::string());
     if (o.vacuum && !o.dry_run && !db->exec("VACUUM", error)) {
         spdlog::error("vacuum: {}", error);
         return exit_runtime;

@@ -69,9 +69,16 @@ sed -e 's/INTEGER PRIMARY KEY/BIGSERIAL PRIMARY KEY/; s/ WITHOUT ROWID//' "$DCE_
 check_eq "v1 loaded" 1 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
 dce-store migrate --db "$V1" 2>"$T/mig.err"
 check_eq "migrate exits 0" 0 $?
-check_contains "migrate says what it did" "$(cat "$T/mig.err")" "schema version 1 -> 3"
-check_eq "current version now" 3 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
+check_contains "migrate says what it did" "$(cat "$T/mig.err")" "schema version 1 -> 4"
+check_eq "current version now" 4 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
 dce-store query readings --db "$V1" --format json >"$T/v1.jsonl"
 validate_records "$T/v1.jsonl"
 jq_eq "v1 readings kept" "$T/v1.jsonl" 'map(.value)|tostring' "[100,98]"
+# Version 4 partitions readings by day: the old rows became the partition readings_legacy.
+check_eq "old readings in readings_legacy" 2 "$(pg_psql 'SELECT count(*) FROM readings_legacy' v1)"
+check_eq "readings is partitioned" 1 "$(pg_psql "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'readings'::regclass" v1)"
+# Re-ingesting what the old table holds is still recognised as already stored.
+dce-store ingest --db "$V1" <"$DCE_SOURCE_DIR/tests/data/store/all-types.jsonl" 2>"$T/v1again.err"
+check_eq "ingest into the upgraded database" 0 $?
+check_eq "no reading stored twice" "$(pg_psql 'SELECT count(DISTINCT (series, ts)) FROM readings' v1)" "$(pg_psql 'SELECT count(*) FROM readings' v1)"
 finish

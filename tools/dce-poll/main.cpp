@@ -3,6 +3,7 @@
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "poll/poll.hpp"
+#include "poll/shard.hpp"
 
 #include <unistd.h>
 
@@ -129,6 +130,14 @@ int main(int argc, char** argv) {
                   "Print the Modbus requests each device's register map needs (plan records) "
                   "and send nothing");
     dce::cli::add_site_option(*app, o.site, "Site or tenant written into each record");
+    app->add_option("--shard", o.shard,
+                    "Poll only shard K of N (1-based): devices whose FNV-1a 64 hash of the "
+                    "device id, modulo N, is K-1; N pollers with 1/N..N/N split the devices")
+        ->type_name("K/N")
+        ->check([](const std::string& v) {
+            std::string why;
+            return dce::poll::parse_shard(v, why) ? std::string() : why;
+        });
 
     return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
         o.forward = !no_forward;
