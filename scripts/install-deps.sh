@@ -20,6 +20,8 @@ PACKAGES=(
   openssh-server vsftpd
   # systemd-socket-activate and systemd-analyze: the dce-trapd units are tested with them
   systemd
+  # scripts/package.sh: dpkg-shlibdeps and dpkg-parsechangelog (dpkg-dev), and lintian
+  dpkg-dev lintian
 )
 
 missing=()
