@@ -21,7 +21,8 @@ bash scripts/build.sh "$src/build"
 # rather than inside ctest's per-test timeout; tests/integration/package_install.sh finds
 # it up to date and installs it.
 echo "== Debian package" >&2
-bash scripts/package.sh "$src/build-pkg" >/dev/null
+bash scripts/package.sh "$src/build-pkg" >/dev/null ||
+    echo "package.sh failed: integration.package_install will fail and say why" >&2
 echo "== tests" >&2
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 
