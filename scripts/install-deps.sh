@@ -23,6 +23,8 @@ PACKAGES=(
   systemd
   # promtool (`promtool check metrics`) validates --metrics-file output
   prometheus
+  # scripts/package.sh: dpkg-shlibdeps and dpkg-parsechangelog (dpkg-dev), and lintian
+  dpkg-dev lintian
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test with
-# ctest — unit, command-line and integration tests against real servers on loopback —
+# ctest — unit, command-line and integration tests against real servers on loopback, and
+# the Debian package installed —
 # then the suite again under AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # fuzz targets for a short while each.
 #
@@ -16,6 +17,12 @@ bash scripts/install-deps.sh
 
 echo "== build (RelWithDebInfo)" >&2
 bash scripts/build.sh "$src/build"
+# The Debian package (a Release build of its own in build-pkg, then lintian), made here
+# rather than inside ctest's per-test timeout; tests/integration/package_install.sh finds
+# it up to date and installs it.
+echo "== Debian package" >&2
+bash scripts/package.sh "$src/build-pkg" >/dev/null ||
+    echo "package.sh failed: integration.package_install will fail and say why" >&2
 echo "== tests" >&2
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 

@@ -7,7 +7,7 @@ check_eq "cmake --install succeeds" 0 $?
 for bin in "$DCE_BIN_DIR"/dce-*; do
     tool=$(basename "$bin")
     check_status "$tool installed" 0 test -x "$prefix/bin/$tool"
-    check_status "$tool man page installed" 0 test -f "$prefix/share/man/man1/$tool.1"
+    check_status "$tool man page installed (gzip, as Debian wants)" 0 test -f "$prefix/share/man/man1/$tool.1.gz"
     check_status "$tool bash completion installed" 0 test -f "$prefix/share/bash-completion/completions/$tool"
     check_status "$tool zsh completion installed" 0 test -f "$prefix/share/zsh/vendor-completions/_$tool"
     check_status "$tool fish completion installed" 0 test -f "$prefix/share/fish/vendor_completions.d/$tool.fish"
@@ -19,10 +19,11 @@ fi
 check_status "Modbus register maps installed" 0 \
     test -f "$prefix/share/dce-tools/profiles/modbus/apc-smartups-modbus.json"
 check_status "trap catalogue installed" 0 test -f "$prefix/share/dce-tools/traps/PowerNet-MIB.json"
-check_status "dce-trapd systemd units installed" 0 test -f "$prefix/lib/systemd/system/dce-trapd.socket" -a \
-    -f "$prefix/lib/systemd/system/dce-trapd.service"
+for unit in "$DCE_SOURCE_DIR"/systemd/*; do
+    check_status "systemd unit $(basename "$unit") installed" 0 test -f "$prefix/lib/systemd/system/$(basename "$unit")"
+done
 # The man page renders without warnings.
-for page in "$prefix"/share/man/man1/dce-*.1; do
+for page in "$prefix"/share/man/man1/dce-*.1.gz; do
     warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
     check_eq "$(basename "$page") renders cleanly" "" "$warnings"
 done
