@@ -107,9 +107,10 @@ class Connection {
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
-    /// False with `error` set when it cannot connect in time.
+    /// False with `error` set when it cannot connect in time; `state` (optional) says
+    /// open, closed (RST), filtered (silence) or unreachable, as probe_tcp does.
     bool open(const std::string& address, int port, std::chrono::milliseconds timeout,
-              std::string& error);
+              std::string& error, PortState* state = nullptr);
     bool send(std::string_view data);
     /// Reads until `delim` is seen (kept), `max` bytes, EOF or the timeout; returns what
     /// was read (possibly partial).

@@ -65,7 +65,7 @@ class Stream {
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
 
-    bool start_tls(const std::string& sni, std::string& error) {
+    bool start_tls(const std::string& sni, bool tls12_minimum, std::string& error) {
         ctx_.reset(SSL_CTX_new(TLS_client_method()));
         if (!ctx_) return set_error(error, "cannot create a TLS context");
         // Headers are judged on any server, old ones included; nothing is trusted here.
@@ -73,6 +73,7 @@ class Stream {
         SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_NONE, nullptr);
         SSL_CTX_set_options(ctx_.get(),
                             SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
+        if (tls12_minimum) SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
         ssl_.reset(SSL_new(ctx_.get()));
         if (!ssl_ || SSL_set_fd(ssl_.get(), fd_) != 1)
             return set_error(error, "cannot set up TLS on the socket");
@@ -136,6 +137,19 @@ class Stream {
     }
 
     std::string protocol() const { return ssl_ ? SSL_get_version(ssl_.get()) : ""; }
+    /// The peer's chain as DER, leaf first (empty over plain TCP).
+    std::vector<std::string> peer_chain() const {
+        std::vector<std::string> out;
+        if (!ssl_) return out;
+        STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_.get());
+        for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+            unsigned char* der = nullptr;
+            int n = i2d_X509(sk_X509_value(chain, i), &der);
+            if (n > 0) out.emplace_back(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+            OPENSSL_free(der);
+        }
+        return out;
+    }
     bool timed_out() const { return timed_out_; }
 
   private:
@@ -279,17 +293,26 @@ HttpResponse http_request(const HttpRequest& req, std::chrono::milliseconds time
     Connection conn;
     if (!conn.open(host, req.port, timeout, r.error)) {
         r.error = "cannot connect to port " + std::to_string(req.port) + ": " + r.error;
+        r.connect_failed = true;
         return r;
     }
     // One deadline for the whole exchange after the connect: a server that trickles
     // bytes cannot hold the audit longer than the timeout.
     Stream s(conn.fd(), Clock::now() + timeout);
-    if (req.tls && !s.start_tls(is_ip_literal(host) ? "" : host, r.error)) return r;
+    if (req.tls && !s.start_tls(is_ip_literal(host) ? "" : host, req.tls12_minimum, r.error)) {
+        r.tls_failed = true;
+        return r;
+    }
     r.tls_protocol = s.protocol();
+    if (req.tls) r.peer_chain_der = s.peer_chain();
+    if (req.tls && req.check_peer && !req.check_peer(r.peer_chain_der, r.error)) {
+        r.peer_rejected = true;
+        return r;
+    }
 
     std::string msg = req.method + " " + req.path +
                       " HTTP/1.1\r\nHost: " + host_header(host, req.port, req.tls) +
-                      "\r\nUser-Agent: dce-audit\r\nAccept: */*\r\nConnection: close\r\n";
+                      "\r\nUser-Agent: " + req.user_agent + "\r\nAccept: */*\r\nConnection: close\r\n";
     for (const auto& [k, v] : req.headers)
         msg += k + ": " + v + "\r\n";
     if (!req.body.empty() || req.method == "POST")

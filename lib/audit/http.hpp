@@ -2,9 +2,12 @@
 // One HTTP/1.1 request over plain TCP or TLS, with the audit's per-connection timeout:
 // what the web and login checks need to read a status line and headers. TLS certificate
 // verification is off on purpose: a lab or default certificate must not hide an HSTS or
-// login finding; judging the certificate is the cert family's job.
+// login finding; judging the certificate is the cert family's job. dce-discover's HTTP(S)
+// identity sweep uses it too, and judges the peer itself: it asks for TLS 1.2 at least
+// and hands a `check_peer` that verifies the chain (lib/tls) before anything is sent.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +37,12 @@ struct HttpRequest {
     std::string path = "/";
     std::vector<std::pair<std::string, std::string>> headers;  ///< added after Host
     std::string body;
+    std::string user_agent = "dce-audit";
+    /// TLS 1.2 at least (dce-discover); otherwise any version the server offers.
+    bool tls12_minimum = false;
+    /// Called after the handshake with the peer's chain (DER, leaf first), before the
+    /// request is sent: false (with `why`) ends the exchange, response.peer_rejected set.
+    std::function<bool(const std::vector<std::string>& chain_der, std::string& why)> check_peer;
 };
 
 struct HttpResponse {
@@ -44,6 +53,10 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> headers;  ///< in order, names as sent
     std::string body;                                          ///< de-chunked, capped
     std::string tls_protocol;                                  ///< "TLSv1.3" over TLS
+    std::vector<std::string> peer_chain_der;  ///< the server's chain, DER, leaf first
+    bool peer_rejected = false;               ///< check_peer said no (error says why)
+    bool tls_failed = false;                  ///< the TLS handshake itself failed
+    bool connect_failed = false;              ///< no TCP connection (error says why)
 
     /// The first header named `name` (case-insensitive), or nullopt.
     std::optional<std::string> header(std::string_view name) const;

@@ -232,14 +232,19 @@ Connection::~Connection() {
 }
 
 bool Connection::open(const std::string& address, int port, std::chrono::milliseconds timeout,
-                      std::string& error) {
+                      std::string& error, PortState* state) {
     pace();
     timeout_ = timeout;
     const int rc = tcp_connect(address, port, Clock::now() + timeout, fd_, error);
-    if (rc == connect_timed_out)
+    PortState st = rc == 0 ? PortState::open : PortState::error;
+    if (rc == connect_timed_out) {
         error = "no answer in " + std::to_string(timeout.count()) + " ms";
-    else if (rc > 0)
+        st = PortState::filtered;
+    } else if (rc > 0) {
+        st = from_errno(rc, error);
         error = std::strerror(rc);
+    }
+    if (state) *state = st;
     return rc == 0;
 }
 

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace dce::audit {
@@ -97,6 +98,7 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
     }
     bool skipped_input = false;
     if (from_stdin) {
+        std::set<std::string> stdin_hosts;
         auto reader = ctx.record_reader();
         RecordLine line;
         while (reader.next(line)) {
@@ -108,7 +110,15 @@ int run_audit(ToolContext& ctx, const AuditOptions& o) {
             const Json& rec = line.value;
             if (rec.value("type", "") == "device" && rec.contains("target") &&
                 rec["target"].is_string()) {
-                if (!add_target(policy, rec["target"].get<std::string>(), o.role, rec, error)) {
+                // One host found over several transports (SNMP, https://, http://,
+                // tcp://) is one target: audited once, with its first device record.
+                const auto& host = rec["target"].get<std::string>();
+                if (!stdin_hosts.insert(host).second) {
+                    ctx.log().debug("stdin: {} already a target ({} skipped)", host,
+                                    rec.value("id", "?"));
+                    continue;
+                }
+                if (!add_target(policy, host, o.role, rec, error)) {
                     ctx.log().error("{}", error);
                     return exit_usage;
                 }

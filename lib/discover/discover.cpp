@@ -1,6 +1,7 @@
 #include "discover/discover.hpp"
 #include "discover/modbus_sweep.hpp"
 
+#include "audit/audit.hpp"
 #include "core/exit_codes.hpp"
 #include "core/log.hpp"
 #include "core/record.hpp"
@@ -611,6 +612,7 @@ void Sweep::emit_device(const Probe& p, const std::vector<snmp::ProfileMatch>& m
         r["profiles"] = list;
     }
     r["credential"] = p.way->name;
+    if (device_class == "pdu") sum_.pdu_hosts.insert(p.endpoint.host);
     out_.write(r);
     ++sum_.devices;
     ++sum_.identified;
@@ -720,20 +722,27 @@ int Sweep::run(TargetList& targets) {
 }  // namespace
 
 int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary* summary_out) {
-    if (!opts.use_v3 && !opts.use_v2c && !opts.use_v1) {
+    if (opts.use_snmp && !opts.use_v3 && !opts.use_v2c && !opts.use_v1) {
         spdlog::error("no SNMP version to try");
         return exit_usage;
     }
-    std::string error;
-    const CredentialStore* creds = ctx.credentials(error);
-    if (!creds) {
-        spdlog::error("{}", error);
+    if (!opts.use_snmp && !opts.http && !opts.tcp6000) {
+        spdlog::error("--no-snmp leaves nothing to probe: add --http or --tcp6000");
         return exit_usage;
     }
-    if (opts.use_v3 && creds->of_kind("snmpv3").empty())
-        spdlog::warn(
-            "no snmpv3 credentials: SNMPv3 devices are found but not identified "
-            "(give --credentials or DCE_CREDENTIALS)");
+    std::string error;
+    const CredentialStore* creds = nullptr;
+    if (opts.use_snmp) {
+        creds = ctx.credentials(error);
+        if (!creds) {
+            spdlog::error("{}", error);
+            return exit_usage;
+        }
+        if (opts.use_v3 && creds->of_kind("snmpv3").empty())
+            spdlog::warn(
+                "no snmpv3 credentials: SNMPv3 devices are found but not identified "
+                "(give --credentials or DCE_CREDENTIALS)");
+    }
     TargetList targets({.max_addresses = opts.max_targets, .allow_ports = true});
     std::vector<std::string> errors;
     if (!targets.add_all(opts.targets, errors)) {
@@ -747,24 +756,56 @@ int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary*
     }
     DiscoverSummary local;
     DiscoverSummary& summary = summary_out ? *summary_out : local;
-    Sweep sweep(opts, ctx.out(), summary);
-    if (!sweep.prepare(*creds, error)) {
-        spdlog::error("credentials: {}", error);
-        return exit_usage;
+    int rc = exit_ok;
+    if (opts.use_snmp) {
+        Sweep sweep(opts, ctx.out(), summary);
+        if (!sweep.prepare(*creds, error)) {
+            spdlog::error("credentials: {}", error);
+            return exit_usage;
+        }
+        rc = sweep.run(targets);
+        if (rc == exit_ok || rc == exit_interrupted) {
+            const auto& s = summary;
+            spdlog::info(
+                "probed {}, answered {}, devices {} (v3 {}, v2c {}, v1 {}, engine only {}), "
+                "errors {}, {:.2f} s",
+                s.probed, s.answered, s.devices, s.by_v3, s.by_v2c, s.by_v1, s.engine_only,
+                s.errors, s.seconds);
+        }
     }
-    int rc = sweep.run(targets);
-    if (rc == exit_ok && opts.modbus) {
+    // Modbus TCP, then the other TCP transports, after SNMP so TCP 6000 knows which hosts
+    // SNMP (or HTTP) found to be PDUs. Targets are walked again (TargetList keeps what
+    // stdin gave).
+    if (opts.modbus && rc == exit_ok) {
         targets.rewind();
         rc = run_modbus_sweep(opts, targets, ctx.out(), summary);
     }
-    if (rc == exit_ok || rc == exit_interrupted) {
-        const auto& s = summary;
-        spdlog::info(
-            "probed {}, answered {}, devices {} (v3 {}, v2c {}, v1 {}, engine only {}), "
-            "errors {}, {:.2f} s",
-            s.probed, s.answered, s.devices, s.by_v3, s.by_v2c, s.by_v1, s.engine_only, s.errors,
-            s.seconds);
+    audit::set_rate(opts.rate);
+    if (opts.http && rc == exit_ok) {
+        targets.rewind();
+        if (!run_http_sweep(targets, opts.web, opts.timeout_ms, opts.concurrency,
+                            opts.report_unreachable, ctx.out(), summary.http, summary.pdu_hosts,
+                            error)) {
+            spdlog::error("--http: trust store: {}", error);
+            return exit_usage;
+        }
+        spdlog::info("http: probed {}, devices {}, errors {}", summary.http.probed,
+                     summary.http.devices, summary.http.errors);
+        summary.devices += summary.http.devices;
+        summary.errors += summary.http.errors;
+        if (interrupted()) rc = exit_interrupted;
     }
+    if (opts.tcp6000 && rc == exit_ok) {
+        targets.rewind();
+        run_tcp6000_sweep(targets, opts.tcp6000_port, opts.timeout_ms, opts.concurrency,
+                          opts.report_unreachable, summary.pdu_hosts, ctx.out(), summary.tcp6000);
+        spdlog::info("tcp {}: probed {}, open {}, errors {}", opts.tcp6000_port,
+                     summary.tcp6000.probed, summary.tcp6000.devices, summary.tcp6000.errors);
+        summary.devices += summary.tcp6000.devices;
+        summary.errors += summary.tcp6000.errors;
+        if (interrupted()) rc = exit_interrupted;
+    }
+    ctx.out().flush();
     // Targets that got an error record failed: 3, as in every tool (DESIGN.md).
     if (rc == exit_ok && summary.errors > 0) rc = exit_runtime;
     return rc;

@@ -10,8 +10,10 @@
 // (identified: false) so an operator sees what they cannot manage yet.
 
 #include "core/context.hpp"
+#include "discover/http_sweep.hpp"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,12 +37,21 @@ struct DiscoverOptions {
     bool modbus = false;
     std::uint16_t modbus_port = 502;
     std::vector<std::uint8_t> unit_ids = {1, 255, 0};
+    bool use_snmp = true;                   ///< --no-snmp: only the other transports
+    bool http = false;                      ///< --http (http_sweep.hpp)
+    WebOptions web;                         ///< --http-ports, --ca-file, --insecure
+    bool tcp6000 = false;                   ///< --tcp6000
+    std::uint16_t tcp6000_port = 6000;      ///< --tcp6000-port (tests)
 };
 
 /// What the sweep did, for the summary line and the tests.
 struct DiscoverSummary {
     std::uint64_t probed = 0, answered = 0, devices = 0, identified = 0, errors = 0;
     std::uint64_t by_v3 = 0, by_v2c = 0, by_v1 = 0, engine_only = 0;
+    TcpSweepCounts http, tcp6000;
+    /// Hosts a transport of this run found to be a PDU: TCP 6000 says class pdu only
+    /// for these.
+    std::set<std::string> pdu_hosts;
     double seconds = 0;
 };
 

@@ -106,6 +106,17 @@ tls_nginx() {
     wait_tcp "$1" 10 || { fail "nginx did not start: $(cat "$dir/logs/error.log")"; return 1; }
 }
 
+# nginx_prelude DIR: the start of an nginx.conf that keeps everything (pid, logs, temp
+# dirs) in DIR, up to and including "http {"; the caller writes its servers and "}".
+nginx_prelude() {
+    local dir=$1
+    mkdir -p "$dir/logs" "$dir/tmp"
+    echo "user root; worker_processes 1; pid $dir/nginx.pid; error_log $dir/logs/error.log warn;"
+    echo "events { worker_connections 256; }"
+    echo "http { access_log off; client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;"
+    echo "  fastcgi_temp_path $dir/tmp/fcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;"
+}
+
 # Ports for tls_nginx: N fresh ports, space-separated.
 tls_ports() {
     local n=$1 i

@@ -38,7 +38,16 @@ int main(int argc, char** argv) {
             "with identity registers (APC: model, serial, firmware) those are read too. Each "
             "answering unit is one device record with transport modbus and id "
             "modbus://HOST:PORT/UNIT (a server that answers every unit id alike is one device). "
-            "Modbus TCP has no authentication: such records carry insecure: true.",
+            "Modbus TCP has no authentication: such records carry insecure: true.\n\n"
+            "--http also asks each target over HTTPS, then plain HTTP (ports 443 and 80, or "
+            "--http-ports), and names NetBotz appliances and APC management cards by their "
+            "Server header, page title and text and certificate; the record carries http.url "
+            "and the TLS facts. TLS 1.2 is the minimum and the certificate is verified (the "
+            "system store or --ca-file): a certificate that does not verify gets an error "
+            "record saying so, unless --insecure is given. --tcp6000 connects to TCP 6000 "
+            "(older APC outlet strips and PDUs) and records the open port and any banner; "
+            "it says class pdu only when SNMP or HTTP found the same host to be a PDU in the "
+            "same run. --no-snmp leaves SNMP out.",
         .reads = {},
         .writes = {"device", "error"},
         .examples =
@@ -54,6 +63,12 @@ int main(int argc, char** argv) {
                  "Sweep as fast as the agents keep up (no rate limit)."},
                 {"dce-discover 10.20.0.0/24 | jq -r 'select(.class==\"ups\") | .id'",
                  "List the UPSs of a subnet."},
+                {"dce-discover --no-snmp --http --ca-file site-ca.pem 10.20.0.0/24",
+                 "Find NetBotz appliances and management cards by their web servers, "
+                 "trusting the site's CA."},
+                {"dce-discover --http --tcp6000 10.20.0.0/24 | dce-cert check",
+                 "SNMP, HTTP(S) and TCP 6000 in one run; dce-cert then checks the HTTPS "
+                 "devices' certificates."},
             },
         .environment =
             {
@@ -70,14 +85,15 @@ int main(int argc, char** argv) {
         .files = {{"~/.config/dce/credentials", "Default credentials file (mode 0600)."},
                   {"~/.config/dce/profiles/", "Your own device profiles."}},
         .sections = {},
-        .see_also = {"dce-poll(1)", "dce-store(1)", "snmpwalk(1)", "mbpoll(1)"},
+        .see_also = {"dce-poll(1)", "dce-store(1)", "dce-cert(1)", "dce-audit(1)", "snmpwalk(1)",
+                     "mbpoll(1)"},
     };
     dce::cli::CommonOptions common;
     auto app = dce::cli::make_app(doc, common);
 
     dce::discover::DiscoverOptions o;
     std::string versions_csv;
-    bool allow_v1v2c = false, no_progress = false, progress = false;
+    bool allow_v1v2c = false, no_progress = false, progress = false, no_snmp = false;
     dce::cli::add_targets(*app, o.targets,
                           "Targets: address, CIDR, range, name, HOST:PORT, @FILE, -");
     app->add_option("-p,--port", o.port, "UDP port when a target names none")
@@ -98,6 +114,24 @@ int main(int argc, char** argv) {
     dce::cli::add_concurrency_option(*app, o.concurrency, "Targets probed at once at most");
     dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait for an answer this long per attempt");
     dce::cli::add_retries_option(*app, o.retries);
+    std::string http_ports;
+    app->add_flag("--no-snmp", no_snmp, "Do not probe SNMP (only --http and/or --tcp6000)");
+    app->add_flag("--http", o.http,
+                  "Also identify devices by their web servers: HTTPS, then HTTP, on --http-ports");
+    app->add_option("--http-ports", http_ports,
+                    "Ports --http tries on each target, in order (default 443,80)")
+        ->type_name("PORT[,PORT]");
+    app->add_option("--ca-file", o.web.ca_file,
+                    "Trusted CA certificates (PEM) for --http instead of the system store")
+        ->type_name("FILE");
+    app->add_flag("--insecure", o.web.insecure,
+                  "--http: identify HTTPS devices whose certificate does not verify (the record "
+                  "says tls.verified: false and insecure: true)");
+    app->add_flag("--tcp6000", o.tcp6000,
+                  "Also probe TCP 6000 (older APC outlet strips and PDUs): open port and banner");
+    app->add_option("--tcp6000-port", o.tcp6000_port, "The port --tcp6000 connects to")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
     app->add_flag("--report-unreachable", o.report_unreachable,
                   "Write an error record for each target that does not answer");
     std::string unit_ids = "1,255,0";
@@ -133,6 +167,31 @@ int main(int argc, char** argv) {
             }
         }
         if (allow_v1v2c) o.use_v2c = o.use_v1 = true;
+        o.use_snmp = !no_snmp;
+        if (!http_ports.empty()) {
+            o.web.ports.clear();
+            std::stringstream list(http_ports);
+            std::string v;
+            while (std::getline(list, v, ',')) {
+                int port = 0;
+                try {
+                    std::size_t used = 0;
+                    port = std::stoi(v, &used);
+                    if (used != v.size()) port = 0;
+                } catch (const std::exception&) {
+                    port = 0;
+                }
+                if (port < 1 || port > 65535) {
+                    spdlog::error("--http-ports: '{}' is not a port (1-65535)", v);
+                    return dce::exit_usage;
+                }
+                o.web.ports.push_back(static_cast<std::uint16_t>(port));
+            }
+        }
+        if ((!o.web.ca_file.empty() || o.web.insecure || !http_ports.empty()) && !o.http) {
+            spdlog::error("--http-ports, --ca-file and --insecure apply to --http; add --http");
+            return dce::exit_usage;
+        }
         if (std::string err; !dce::discover::parse_unit_ids(unit_ids, o.unit_ids, err)) {
             spdlog::error("{}", err.empty() ? "--unit-ids: no unit id" : err);
             return dce::exit_usage;
