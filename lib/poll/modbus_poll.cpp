@@ -162,7 +162,7 @@ struct ModbusPoller::Impl {
     std::exception_ptr thrown;
     std::vector<std::unique_ptr<Unit>> units;
     std::mt19937_64 rng{std::random_device{}()};
-    bool input_open = true, stopping = false;
+    bool input_open = true, stopping = false, started = false;
     std::atomic<std::uint64_t> failed{0};
     std::uint64_t readings = 0, polls = 0, skipped = 0, overruns = 0;
     const std::uint64_t round_target = opts.interval > 0 ? opts.rounds : 1;
@@ -436,6 +436,7 @@ ModbusPoller::~ModbusPoller() {
 
 void ModbusPoller::start() {
     if (impl_->thread.joinable()) return;
+    impl_->started = true;
     impl_->thread = std::thread([i = impl_.get()] { i->run(); });
 }
 
@@ -450,6 +451,8 @@ void ModbusPoller::input_done() {
         i->maybe_done();
     });
 }
+
+bool ModbusPoller::started() const { return impl_->started; }
 
 int ModbusPoller::finish() {
     if (!impl_->thread.joinable()) return exit_ok;

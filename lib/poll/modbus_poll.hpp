@@ -49,6 +49,8 @@ class ModbusPoller {
     void add(ModbusDevice d);
     /// Thread-safe: no more devices will come; the thread ends after their last round.
     void input_done();
+    /// Whether it ever had a device (its thread ran, and logs the Modbus summary line).
+    bool started() const;
     /// Waits for the thread; the exit code of the Modbus side (exit_ok, exit_runtime).
     /// Rethrows what the thread threw (a closed stdout).
     int finish();

@@ -315,13 +315,17 @@ class Poller {
         if (interrupted()) engine_.cancel_all();
         write_metrics(true);
         if (progress) fprintf(stderr, "\n");
-        double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
-        auto st = engine_.stats();
+        seconds_ = std::chrono::duration<double>(SteadyClock::now() - start).count();
+        return failed_ ? exit_runtime : exit_ok;
+    }
+
+    /// The SNMP side's summary line (run_poll leaves it out of a Modbus-only run).
+    void log_summary() const {
         spdlog::info(
             "{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), "
             "{} metric(s) absent (not answered by the agent), {:.2f} s",
-            devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, absent_, secs);
-        return failed_ ? exit_runtime : exit_ok;
+            devices_.size(), polls_, readings_, engine_.stats().varbinds, failed_, overruns_,
+            absent_, seconds_);
     }
 
   private:
@@ -711,6 +715,7 @@ class Poller {
     std::uint64_t absent_ = 0;  // metric polls the agent had nothing for
     std::uint64_t metrics_polls_ = ~std::uint64_t{0}, metrics_overruns_ = 0;
     bool metrics_error_logged_ = false;
+    double seconds_ = 0;
 };
 
 std::vector<std::string> split_names(const std::string& list) {
@@ -1021,6 +1026,8 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     if (opts.targets.empty()) reader.emplace(ctx.record_reader({.wait = false}));
     int polled = poller.run({reader ? &*reader : nullptr, on_record});
     polled = worse_exit(polled, modbus_poller.finish());
+    // A summary per transport that had devices; the SNMP one when neither had any.
+    if (poller.size() > 0 || !modbus_poller.started()) poller.log_summary();
     text.flush(true);  // one exposition for both engines (the last round's)
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
     if (shard)
