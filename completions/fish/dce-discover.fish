@@ -13,7 +13,7 @@ complete -c dce-discover -l rate -d 'New targets probed per second; 0 lifts the 
 complete -c dce-discover -l concurrency -d 'Targets probed at once at most' -x
 complete -c dce-discover -l timeout -d 'Wait for an answer this long per attempt (a unit is required: 500ms, 2s, 1m)' -x
 complete -c dce-discover -l retries -d 'Resends after a timeout, per request' -x
-complete -c dce-discover -l no-snmp -d 'Do not probe SNMP (only --http and/or --tcp6000)'
+complete -c dce-discover -l no-snmp -d 'Do not probe SNMP (only --modbus, --http and/or --tcp6000)'
 complete -c dce-discover -l http -d 'Also identify devices by their web servers: HTTPS, then HTTP, on --http-ports'
 complete -c dce-discover -l http-ports -d 'Ports --http tries on each target, in order (default 443,80)' -x
 complete -c dce-discover -l ca-file -d 'Trusted CA certificates (PEM) for --http instead of the system store' -r -F
@@ -21,7 +21,7 @@ complete -c dce-discover -l insecure -d '--http: identify HTTPS devices whose ce
 complete -c dce-discover -l tcp6000 -d 'Also probe TCP 6000 (older APC outlet strips and PDUs): open port and banner'
 complete -c dce-discover -l tcp6000-port -d 'The port --tcp6000 connects to' -x
 complete -c dce-discover -l report-unreachable -d 'Write an error record for each target that does not answer'
-complete -c dce-discover -l modbus -d 'Also probe Modbus TCP on each target: Read Device Identification, else Report Server ID, for each --unit-ids unit; one device record per answering unit'
+complete -c dce-discover -l modbus -d 'Also probe Modbus TCP on each target: Read Device Identification, else Report Server ID, for each --unit-ids unit; one device record per answering unit. Add --no-snmp for Modbus-only targets: it skips the SNMP sweep, where each silent SNMP target costs one timeout'
 complete -c dce-discover -l modbus-port -d 'TCP port of Modbus on the targets' -x
 complete -c dce-discover -l unit-ids -d 'Modbus unit ids to ask, in order: a comma list and ranges (1,255,0; 1-10)' -x
 complete -c dce-discover -l progress -d 'Show the progress bar even when stderr is not a terminal'

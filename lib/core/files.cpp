@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -190,6 +191,14 @@ std::vector<std::string> data_dirs(std::string_view name, const char* env,
     for (const auto& e : extra)
         dirs.push_back(e);
     return dirs;
+}
+
+std::vector<std::string> json_files_in(const std::string& dir, std::error_code& ec) {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.path().extension() == ".json") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 }  // namespace dce

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace dce {
@@ -57,6 +58,11 @@ bool commit_temp(const std::string& tmp, const std::string& path, bool replace, 
 /// Writes `data` to `path` that way (replacing what is there).
 bool write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
                        std::string& error);
+
+/// The `*.json` files directly in `dir`, as paths, sorted (so the later of two files
+/// defining the same name wins the same way every run). A directory that cannot be read
+/// (or not to its end) sets `ec` and returns what was listed.
+std::vector<std::string> json_files_in(const std::string& dir, std::error_code& ec);
 
 /// Where a kind of data file lives, in the order later files override earlier ones: the
 /// built-in folder (`$ENV` when set; else the installed DATADIR/NAME, or the source tree's

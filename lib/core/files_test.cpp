@@ -2,9 +2,12 @@
 
 #include <catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace {
 std::string temp_file(const std::string& content) {
@@ -50,4 +53,25 @@ TEST_CASE("format_size") {
     CHECK(dce::format_size(dce::max_list_file) == "16 MiB");
     CHECK(dce::format_size(512 << 10) == "512 KiB");
     CHECK(dce::format_size(100) == "100 bytes");
+}
+
+TEST_CASE("json_files_in lists a folder's *.json files, sorted") {
+    char name[] = "/tmp/dce-files-test-dir.XXXXXX";
+    REQUIRE(mkdtemp(name) != nullptr);
+    std::string dir = name;
+    for (const char* f : {"b.json", "a.json", "notes.txt", "c.json.bak", "z.JSON"})
+        std::fclose(std::fopen((dir + "/" + f).c_str(), "w"));
+    REQUIRE(mkdir((dir + "/sub.json").c_str(), 0700) == 0);  // listed: callers report it
+    std::error_code ec;
+    auto files = dce::json_files_in(dir, ec);
+    CHECK_FALSE(ec);
+    CHECK(files == std::vector<std::string>{dir + "/a.json", dir + "/b.json", dir + "/sub.json"});
+    for (const char* f : {"b.json", "a.json", "notes.txt", "c.json.bak", "z.JSON"})
+        std::remove((dir + "/" + f).c_str());
+    rmdir((dir + "/sub.json").c_str());
+    rmdir(dir.c_str());
+
+    auto none = dce::json_files_in(dir + "/missing", ec);
+    CHECK(ec);
+    CHECK(none.empty());
 }

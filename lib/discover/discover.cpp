@@ -726,8 +726,8 @@ int run_discover(ToolContext& ctx, const DiscoverOptions& opts, DiscoverSummary*
         spdlog::error("no SNMP version to try");
         return exit_usage;
     }
-    if (!opts.use_snmp && !opts.http && !opts.tcp6000) {
-        spdlog::error("--no-snmp leaves nothing to probe: add --http or --tcp6000");
+    if (!opts.use_snmp && !opts.modbus && !opts.http && !opts.tcp6000) {
+        spdlog::error("--no-snmp leaves nothing to probe: add --modbus, --http or --tcp6000");
         return exit_usage;
     }
     std::string error;

@@ -295,11 +295,7 @@ bool load_map_file(const std::string& path, RegisterMap& m, std::string& error) 
 void MapSet::load_dir(const std::string& dir, std::vector<std::string>& errors) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) return;
-    std::vector<std::string> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (e.path().extension() == ".json") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
+    for (const auto& f : json_files_in(dir, ec)) {
         RegisterMap m;
         std::string err;
         if (load_map_file(f, m, err))

@@ -2,8 +2,10 @@
 // collector and Prometheus) and InfluxDB line protocol.
 #include "poll/poll.hpp"
 
+#include "core/jsonl.hpp"
 #include "core/metrics.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -116,6 +118,36 @@ std::string to_influx(const std::vector<Reading>& readings, std::int64_t ts_ns) 
         out += line;
     }
     return out;
+}
+
+void TextRounds::begin() {
+    std::lock_guard lock(mutex_);
+    ++running_;
+}
+
+void TextRounds::end(std::vector<Reading> readings) {
+    std::lock_guard lock(mutex_);
+    if (running_ > 0) --running_;
+    if (format_ == "json") return;
+    pending_.insert(pending_.end(), std::make_move_iterator(readings.begin()),
+                    std::make_move_iterator(readings.end()));
+}
+
+void TextRounds::flush(bool final) {
+    std::lock_guard lock(mutex_);
+    if (format_ == "json" || pending_.empty()) return;
+    if (!final && (once_ || running_ > 0)) return;
+    std::string text;
+    if (format_ == "openmetrics") {
+        text = to_openmetrics(pending_);
+    } else {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+        text = to_influx(pending_, ns);
+    }
+    pending_.clear();
+    write_all(1, text);
 }
 
 }  // namespace dce::poll

@@ -142,9 +142,10 @@ struct Round {
 }  // namespace
 
 struct ModbusPoller::Impl {
-    Impl(const PollOptions& o, RecordWriter& out)
+    Impl(const PollOptions& o, RecordWriter& out, TextRounds& text)
         : opts(o),
           out(out),
+          text(text),
           work(asio::make_work_guard(io)),
           client(io, {.timeout = std::chrono::milliseconds(o.timeout_ms),
                       .concurrency = std::max<std::size_t>(1, o.concurrency)}),
@@ -152,6 +153,7 @@ struct ModbusPoller::Impl {
 
     const PollOptions& opts;
     RecordWriter& out;
+    TextRounds& text;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     Client client;
@@ -160,10 +162,9 @@ struct ModbusPoller::Impl {
     std::exception_ptr thrown;
     std::vector<std::unique_ptr<Unit>> units;
     std::mt19937_64 rng{std::random_device{}()};
-    bool input_open = true, stopping = false;
+    bool input_open = true, stopping = false, started = false;
     std::atomic<std::uint64_t> failed{0};
     std::uint64_t readings = 0, polls = 0, skipped = 0, overruns = 0;
-    std::vector<Reading> text_readings;  // --format openmetrics/influx
     const std::uint64_t round_target = opts.interval > 0 ? opts.rounds : 1;
 
     void run() {
@@ -254,6 +255,7 @@ struct ModbusPoller::Impl {
     void start_round(Unit& u) {
         u.busy = true;
         ++polls;
+        text.begin();
         auto r = std::make_shared<Round>();
         r->unit = &u;
         auto plan = plan_reads(u.dev.map->metrics, limits_of(*u.dev.map), u.memory);
@@ -404,8 +406,6 @@ struct ModbusPoller::Impl {
         if (!errors.empty()) failed += 1;
         {
             std::lock_guard lock(output_mutex());
-            if (opts.format != "json")
-                text_readings.insert(text_readings.end(), out_readings.begin(), out_readings.end());
             if (!buf.empty()) {
                 buf.pop_back();
                 out.write_raw(buf);
@@ -418,12 +418,14 @@ struct ModbusPoller::Impl {
                                   e.value("message", ""));
             }
         }
+        text.end(std::move(out_readings));
+        text.flush();  // the last poll of a round, on either engine, writes it
         maybe_done();
     }
 };
 
-ModbusPoller::ModbusPoller(const PollOptions& o, RecordWriter& out)
-    : impl_(std::make_unique<Impl>(o, out)) {}
+ModbusPoller::ModbusPoller(const PollOptions& o, RecordWriter& out, TextRounds& text)
+    : impl_(std::make_unique<Impl>(o, out, text)) {}
 
 ModbusPoller::~ModbusPoller() {
     if (impl_->thread.joinable()) {
@@ -434,6 +436,7 @@ ModbusPoller::~ModbusPoller() {
 
 void ModbusPoller::start() {
     if (impl_->thread.joinable()) return;
+    impl_->started = true;
     impl_->thread = std::thread([i = impl_.get()] { i->run(); });
 }
 
@@ -449,17 +452,14 @@ void ModbusPoller::input_done() {
     });
 }
 
+bool ModbusPoller::started() const { return impl_->started; }
+
 int ModbusPoller::finish() {
     if (!impl_->thread.joinable()) return exit_ok;
     input_done();
     impl_->thread.join();
     if (impl_->thrown) std::rethrow_exception(impl_->thrown);
     return impl_->failed ? exit_runtime : exit_ok;
-}
-
-std::vector<Reading> ModbusPoller::take_text_readings() {
-    std::lock_guard lock(output_mutex());
-    return std::move(impl_->text_readings);
 }
 
 }  // namespace dce::poll

@@ -37,7 +37,8 @@ std::vector<Json> plan_records(const ModbusDevice& d, const std::string& site);
 
 class ModbusPoller {
   public:
-    ModbusPoller(const PollOptions& o, RecordWriter& out);
+    /// Readings of --format openmetrics/influx go to `text`, shared with the SNMP side.
+    ModbusPoller(const PollOptions& o, RecordWriter& out, TextRounds& text);
     ~ModbusPoller();
     ModbusPoller(const ModbusPoller&) = delete;
     ModbusPoller& operator=(const ModbusPoller&) = delete;
@@ -48,12 +49,11 @@ class ModbusPoller {
     void add(ModbusDevice d);
     /// Thread-safe: no more devices will come; the thread ends after their last round.
     void input_done();
+    /// Whether it ever had a device (its thread ran, and logs the Modbus summary line).
+    bool started() const;
     /// Waits for the thread; the exit code of the Modbus side (exit_ok, exit_runtime).
     /// Rethrows what the thread threw (a closed stdout).
     int finish();
-    /// With --format openmetrics/influx: the readings of every round, taken after finish()
-    /// (text output of Modbus devices is written once, at the end of the run).
-    std::vector<Reading> take_text_readings();
 
     struct Impl;
 

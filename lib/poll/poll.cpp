@@ -232,8 +232,11 @@ struct Input {
 
 class Poller {
   public:
-    Poller(const PollOptions& o, RecordWriter& out)
-        : opts_(o), out_(out), engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
+    Poller(const PollOptions& o, RecordWriter& out, TextRounds& text)
+        : opts_(o),
+          out_(out),
+          text_(text),
+          engine_({.concurrency = o.concurrency, .rate = o.rate}) {}
     // Requests still in the engine when the run ends early (stdout closed, an exception)
     // are cancelled now, while the devices their callbacks name still exist; the
     // callbacks see closing_ and write nothing.
@@ -296,7 +299,7 @@ class Poller {
                 std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(200)));
             // Text formats are written per round: only when nothing runs and nothing is due.
             if (busy_ == 0 && (due.empty() || due.top().first > SteadyClock::now())) {
-                flush_text_round();
+                text_.flush();
                 write_metrics();
             }
             // A terminal redraw at most ten times a second: every turn wrote megabytes.
@@ -310,16 +313,19 @@ class Poller {
         }
         if (input_open_) engine_.unwatch_fd(input_fd_);
         if (interrupted()) engine_.cancel_all();
-        flush_text_round(true);
         write_metrics(true);
         if (progress) fprintf(stderr, "\n");
-        double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
-        auto st = engine_.stats();
+        seconds_ = std::chrono::duration<double>(SteadyClock::now() - start).count();
+        return failed_ ? exit_runtime : exit_ok;
+    }
+
+    /// The SNMP side's summary line (run_poll leaves it out of a Modbus-only run).
+    void log_summary() const {
         spdlog::info(
             "{} device(s), {} poll(s), {} reading(s), {} varbind(s), {} failed, {} overrun(s), "
             "{} metric(s) absent (not answered by the agent), {:.2f} s",
-            devices_.size(), polls_, readings_, st.varbinds, failed_, overruns_, absent_, secs);
-        return failed_ ? exit_runtime : exit_ok;
+            devices_.size(), polls_, readings_, engine_.stats().varbinds, failed_, overruns_,
+            absent_, seconds_);
     }
 
   private:
@@ -364,6 +370,7 @@ class Poller {
         d.busy = true;
         ++busy_;
         ++polls_;
+        text_.begin();
         spdlog::debug("{}: polling {} metric(s) of profile {} with credential {} ({})", d.id,
                       d.metrics.size(), fmt::join(d.profiles, ","), d.credential_name,
                       to_string(d.security.version));
@@ -627,6 +634,7 @@ class Poller {
         }
         readings_ += readings.size();
         emit(readings);
+        text_.end(std::move(readings));
         if (!p->first_code.empty()) {
             ++failed_;
             std::string msg = p->errors.empty() ? "poll failed" : p->errors.front();
@@ -642,46 +650,19 @@ class Poller {
         }
     }
 
+    // JSON lines are written as each device's poll ends; the text formats through text_.
     void emit(const std::vector<Reading>& readings) {
-        if (opts_.format == "json") {
-            if (readings.empty()) return;
-            // One write per device, not per reading: the records of one poll are whole
-            // lines written together, and the serializer skips building a Json tree.
-            std::string ts = now_timestamp(), buf;
-            for (const auto& r : readings) {
-                append_reading_json(buf, r, ts, opts_.site);
-                buf += '\n';
-            }
-            buf.pop_back();
-            std::lock_guard lock(output_mutex());
-            out_.write_raw(buf);
-            return;
+        if (opts_.format != "json" || readings.empty()) return;
+        // One write per device, not per reading: the records of one poll are whole
+        // lines written together, and the serializer skips building a Json tree.
+        std::string ts = now_timestamp(), buf;
+        for (const auto& r : readings) {
+            append_reading_json(buf, r, ts, opts_.site);
+            buf += '\n';
         }
-        pending_.insert(pending_.end(), readings.begin(), readings.end());
-    }
-
-    // Text formats are written once per round (OpenMetrics needs families together and
-    // one # EOF), when nothing is in flight.
-    void flush_text_round(bool final = false) {
-        if (opts_.format == "json" || pending_.empty()) return;
-        bool busy = false;
-        for (auto& d : devices_)
-            busy = busy || d->busy;
-        if (busy && !final) return;
-        std::string text;
-        if (opts_.format == "openmetrics")
-            text = to_openmetrics(pending_);
-        else {
-            auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-            text = to_influx(pending_, ns);
-        }
-        {
-            std::lock_guard lock(output_mutex());
-            write_all(1, text);
-        }
-        pending_.clear();
+        buf.pop_back();
+        std::lock_guard lock(output_mutex());
+        out_.write_raw(buf);
     }
 
     // --metrics-file: after each round (when nothing is in flight and the counters moved)
@@ -719,6 +700,7 @@ class Poller {
 
     const PollOptions& opts_;
     RecordWriter& out_;
+    TextRounds& text_;
     Engine engine_;
     std::vector<std::unique_ptr<Device>> devices_;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
@@ -729,11 +711,11 @@ class Poller {
     bool input_open_ = false, running_ = false, closing_ = false;
     SteadyClock::time_point last_progress_{};
     std::size_t busy_ = 0;
-    std::vector<Reading> pending_;
     std::uint64_t readings_ = 0, failed_ = 0, overruns_ = 0, polls_ = 0;
     std::uint64_t absent_ = 0;  // metric polls the agent had nothing for
     std::uint64_t metrics_polls_ = ~std::uint64_t{0}, metrics_overruns_ = 0;
     bool metrics_error_logged_ = false;
+    double seconds_ = 0;
 };
 
 std::vector<std::string> split_names(const std::string& list) {
@@ -852,8 +834,9 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     for (const auto& e : merrors)
         spdlog::error("register map {}", e);
     if (!merrors.empty()) return exit_usage;
-    Poller poller(opts, out);
-    ModbusPoller modbus_poller(opts, out);
+    TextRounds text(opts);
+    Poller poller(opts, out, text);
+    ModbusPoller modbus_poller(opts, out, text);
     int status = exit_ok;
     std::uint64_t skipped = 0, bad_lines = 0;
 
@@ -1043,12 +1026,9 @@ int run_poll(ToolContext& ctx, const PollOptions& opts) {
     if (opts.targets.empty()) reader.emplace(ctx.record_reader({.wait = false}));
     int polled = poller.run({reader ? &*reader : nullptr, on_record});
     polled = worse_exit(polled, modbus_poller.finish());
-    if (auto text = modbus_poller.take_text_readings(); !text.empty()) {
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-        write_all(1, opts.format == "openmetrics" ? to_openmetrics(text) : to_influx(text, ns));
-    }
+    // A summary per transport that had devices; the SNMP one when neither had any.
+    if (poller.size() > 0 || !modbus_poller.started()) poller.log_summary();
+    text.flush(true);  // one exposition for both engines (the last round's)
     if (skipped) spdlog::info("{} device record(s) without a profile skipped", skipped);
     if (shard)
         spdlog::info("--shard {}: {} device(s) of other shards left out", opts.shard, off_shard);

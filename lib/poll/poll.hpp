@@ -10,6 +10,7 @@
 #include "snmp/snmp.hpp"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,29 @@ std::string to_openmetrics(const std::vector<Reading>& readings);
 std::string to_influx(const std::vector<Reading>& readings, std::int64_t ts_ns);
 
 std::string openmetrics_name(const std::string& metric);
+
+/// --format openmetrics/influx: the readings of both engines (SNMP and Modbus) gathered
+/// and written to stdout as ONE exposition per round (OpenMetrics allows one # EOF).
+/// Thread-safe: the Modbus thread and the SNMP loop both report here.
+class TextRounds {
+  public:
+    explicit TextRounds(const PollOptions& o) : format_(o.format), once_(o.interval <= 0) {}
+    /// A device poll started (either engine).
+    void begin();
+    /// A device poll ended with these readings.
+    void end(std::vector<Reading> readings);
+    /// Writes what is pending as one exposition when no device poll runs on either
+    /// engine. A one-shot run writes only at the final flush (the end of the run), so
+    /// devices still arriving on stdin or on the other engine join the same exposition.
+    void flush(bool final = false);
+
+  private:
+    const std::string format_;
+    const bool once_;
+    std::mutex mutex_;
+    std::size_t running_ = 0;
+    std::vector<Reading> pending_;
+};
 using metrics::escape_label_value;  // one escaping for readings and the tools' own metrics
 
 }  // namespace dce::poll

@@ -417,11 +417,7 @@ void ProfileSet::add(Profile p) {
 void ProfileSet::load_dir(const std::string& dir, std::vector<std::string>& errors) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) return;
-    std::vector<std::string> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (e.path().extension() == ".json") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
+    for (const auto& f : json_files_in(dir, ec)) {
         Profile p;
         if (load_profile_file(f, p, errors)) add(std::move(p));
     }

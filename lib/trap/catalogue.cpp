@@ -177,11 +177,8 @@ void Catalogue::load_dir(const std::string& dir, std::vector<std::string>& error
         errors.push_back(dir + ": not a directory");
         return;
     }
-    std::vector<std::string> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (e.path().extension() == ".json") files.push_back(e.path().string());
+    auto files = json_files_in(dir, ec);
     if (ec) errors.push_back(dir + ": " + ec.message());
-    std::sort(files.begin(), files.end());
     for (const auto& f : files) {
         std::string error;
         if (!load_file(f, error)) errors.push_back(error);

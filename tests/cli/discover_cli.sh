@@ -33,6 +33,10 @@ check_status "--help" 0 dce-discover --help
 help=$(dce-discover --help)
 check_contains "help names --allow-v1v2c" "$help" "--allow-v1v2c"
 check_contains "help shows the exit codes" "$help" "130"
+check_contains "summary names every transport" "$help" "SNMP, Modbus TCP, HTTP(S) and TCP 6000"
+check_contains "--modbus help points at --no-snmp" "$(echo "$help" | tr -s ' \n' '  ')" \
+    "Add --no-snmp for Modbus-only targets"
+check_status "--no-snmp alone: nothing to probe" 2 dce-discover --no-snmp 127.0.0.1
 
 dce-discover "${quick[@]}" 127.0.0.1 >"$T/silent.jsonl" 2>"$T/silent.err"
 check_eq "silent target: exit 0" 0 $?

@@ -71,6 +71,14 @@ jq_eq "live: the refused field is an error record" "$T/live.jsonl" \
     "modbus-exception-2 modbus://127.0.0.1:$port/1"
 jq_eq "live: the error names the field and the exception" "$T/live.jsonl" \
     '.[] | select(.type=="error") | .message | test("t.gone .*illegal data address")' true
+# A Modbus-only run logs the Modbus summary only, not an empty SNMP one.
+check_contains "live: the Modbus summary" "$(cat "$T/live.err")" "modbus: 1 unit(s), 1 poll(s)"
+check_eq "live: no SNMP summary in a Modbus-only run" "" "$(grep ' device(s), .* poll(s)' "$T/live.err")"
+# Nothing at all to poll: still one summary line.
+dce-poll --no-forward </dev/null >/dev/null 2>"$T/empty.err"
+check_eq "nothing to poll: exit" 0 $?
+check_contains "nothing to poll: one summary" "$(cat "$T/empty.err")" "0 device(s), 0 poll(s)"
+check_eq "nothing to poll: no Modbus summary" "" "$(grep 'modbus:' "$T/empty.err")"
 
 # 4. A server out of step: every answer comes twice, first with another transaction id.
 #    The stale copies are dropped and every value is the right one.

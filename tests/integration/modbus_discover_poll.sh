@@ -30,6 +30,14 @@ check_eq "profile: the APC register map" apc-smartups-modbus "$(d .profile)"
 check_eq "profiles list names it with a reason" "apc-smartups-modbus true" \
     "$(d '"\(.profiles[0].name) \((.profiles[0].reason // "") != "")"')"
 
+# --no-snmp --modbus: a Modbus-only sweep, no SNMP timeout, the same device record.
+dce-discover --no-snmp --modbus --modbus-port "$P" --unit-ids 1 --timeout 3s 127.0.0.1 \
+    >"$T/nosnmp.jsonl" 2>"$T/nosnmp.err"
+check_eq "--no-snmp --modbus: exit status" 0 "$?"
+check_eq "--no-snmp --modbus: the same device" "$id" \
+    "$(jq -r 'select(.type == "device") | .id' "$T/nosnmp.jsonl")"
+check_eq "--no-snmp --modbus: no SNMP summary" "" "$(grep 'probed .*answered' "$T/nosnmp.err")"
+
 # --plan: the planned requests, nothing sent.
 before=$(modbus_ups_stats)
 dce-poll --plan --no-forward <"$T/dev.jsonl" >"$T/plan.jsonl" 2>"$T/plan.err"

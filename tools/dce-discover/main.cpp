@@ -1,5 +1,5 @@
-// dce-discover: find SNMP devices and say what they are. Glue only: options in,
-// dce::discover::run_discover out (lib/discover).
+// dce-discover: find devices (SNMP, Modbus TCP, HTTP(S), TCP 6000) and say what they are. Glue
+// only: options in, dce::discover::run_discover out (lib/discover).
 #include "core/cli.hpp"
 #include "core/exit_codes.hpp"
 #include "discover/discover.hpp"
@@ -14,10 +14,13 @@
 int main(int argc, char** argv) {
     dce::cli::ToolDoc doc{
         .name = "dce-discover",
-        .summary = "Find SNMP devices (APC UPSs and PDUs, NetBotz, any agent) and identify them",
+        .summary =
+            "Find devices over SNMP, Modbus TCP, HTTP(S) and TCP 6000 (APC UPSs and PDUs, "
+            "NetBotz, any SNMP agent) and identify them",
         .description =
-            "Probes each target over SNMP and writes one device record for each device that "
-            "answers: vendor, model, serial, firmware, class, the profile dce-poll reads it "
+            "Probes each target over SNMP (and, when asked, Modbus TCP, HTTP(S) and TCP 6000) "
+            "and writes one device record for each device that answers: vendor, model, serial, "
+            "firmware, class, the profile dce-poll reads it "
             "with, and the NAME of the credential entry that worked.\n\n"
             "Per target: unauthenticated SNMPv3 engine discovery first (it finds v3-only "
             "agents, and the engine ID's enterprise number names the vendor), then SNMPv3 with "
@@ -47,7 +50,8 @@ int main(int argc, char** argv) {
             "record saying so, unless --insecure is given. --tcp6000 connects to TCP 6000 "
             "(older APC outlet strips and PDUs) and records the open port and any banner; "
             "it says class pdu only when SNMP or HTTP found the same host to be a PDU in the "
-            "same run. --no-snmp leaves SNMP out.",
+            "same run. --no-snmp leaves SNMP out (for Modbus-only or web-only targets: each "
+            "silent SNMP target otherwise costs one timeout).",
         .reads = {},
         .writes = {"device", "error"},
         .examples =
@@ -115,7 +119,8 @@ int main(int argc, char** argv) {
     dce::cli::add_timeout_option(*app, o.timeout_ms, "Wait for an answer this long per attempt");
     dce::cli::add_retries_option(*app, o.retries);
     std::string http_ports;
-    app->add_flag("--no-snmp", no_snmp, "Do not probe SNMP (only --http and/or --tcp6000)");
+    app->add_flag("--no-snmp", no_snmp,
+                  "Do not probe SNMP (only --modbus, --http and/or --tcp6000)");
     app->add_flag("--http", o.http,
                   "Also identify devices by their web servers: HTTPS, then HTTP, on --http-ports");
     app->add_option("--http-ports", http_ports,
@@ -137,7 +142,9 @@ int main(int argc, char** argv) {
     std::string unit_ids = "1,255,0";
     app->add_flag("--modbus", o.modbus,
                   "Also probe Modbus TCP on each target: Read Device Identification, else Report "
-                  "Server ID, for each --unit-ids unit; one device record per answering unit");
+                  "Server ID, for each --unit-ids unit; one device record per answering unit. "
+                  "Add --no-snmp for Modbus-only targets: it skips the SNMP sweep, where each "
+                  "silent SNMP target costs one timeout");
     app->add_option("--modbus-port", o.modbus_port, "TCP port of Modbus on the targets")
         ->capture_default_str();
     app->add_option("--unit-ids", unit_ids,

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
             "out 1, 2, 4 ... 32 rounds (--retries is for SNMP; a Modbus unit is tried again "
             "the next round). Modbus exceptions are error records with code "
             "modbus-exception-N. --plan prints the reads without sending them. In openmetrics "
-            "and influx formats Modbus readings are written once, at the end of the run.",
+            "and influx formats the readings of both transports are written together: one "
+            "exposition for a run, or with --interval one each time no poll is in flight.",
         .reads = {"device"},
         .writes = {"reading", "error", "profile", "plan"},
         .examples =
