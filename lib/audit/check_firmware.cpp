@@ -23,6 +23,7 @@
 // v7.0.4" -> 7.0.4, "UPS 09.3 / ID=18" -> 09.3), numbers numerically, a letter suffix
 // after the plain number ("6.8.2a" > "6.8.2").
 #include "audit/families.hpp"
+#include "modbus/frame.hpp"
 
 #include <fnmatch.h>
 #include <strings.h>
@@ -181,26 +182,6 @@ std::vector<Finding> run_firmware(const CheckContext& ctx) {
 
 // ---- modbus.exposure -------------------------------------------------------------------
 
-std::string_view exception_name(int code) {
-    switch (code) {
-        case 1:
-            return "illegal function";
-        case 2:
-            return "illegal data address";
-        case 3:
-            return "illegal data value";
-        case 4:
-            return "server device failure";
-        case 6:
-            return "server device busy";
-        case 10:
-            return "gateway path unavailable";
-        case 11:
-            return "gateway target device failed to respond";
-        default:
-            return "exception";
-    }
-}
 
 /// Printable ASCII of a device-supplied string, bounded.
 std::string printable(std::string_view s) {
@@ -258,7 +239,7 @@ bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_vie
     if (fn & 0x80) {
         const int code = body.size() > 1 ? static_cast<int>(byte(body, 1)) : 0;
         ev["exception"] = code;
-        ev["exception_name"] = exception_name(code);
+        ev["exception_name"] = modbus::exception_name(static_cast<std::uint8_t>(code));
         return true;
     }
     if (fn == 0x2b && body.size() >= 7 && byte(body, 1) == 0x0e) {
