@@ -30,6 +30,7 @@
 
 #include <array>
 #include <cctype>
+#include <span>
 
 namespace dce::audit {
 namespace {
@@ -182,7 +183,6 @@ std::vector<Finding> run_firmware(const CheckContext& ctx) {
 
 // ---- modbus.exposure -------------------------------------------------------------------
 
-
 /// Printable ASCII of a device-supplied string, bounded.
 std::string printable(std::string_view s) {
     std::string out;
@@ -191,86 +191,72 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-/// Sends one Modbus request (PDU) with `unit` and reads the reply. True when a
-/// well-formed Modbus TCP reply came back; `ev` gets what it said, `why` why not.
-bool modbus_request(const CheckContext& ctx, int port, int unit, std::string_view pdu, Json& ev,
-                    std::string& why) {
+/// Sends one Modbus request (PDU) with `unit` and reads the reply, framed and decoded by
+/// lib/modbus. True when a well-formed Modbus TCP reply came back; `ev` gets what it
+/// said, `why` why not.
+bool modbus_request(const CheckContext& ctx, int port, int unit,
+                    const std::vector<std::uint8_t>& pdu, Json& ev, std::string& why) {
     Connection conn;
     if (!conn.open(ctx.target.address, port, ctx.timeout, why)) return false;
-    const unsigned tid = 0x4443;
-    std::string adu;
-    adu += static_cast<char>(tid >> 8);
-    adu += static_cast<char>(tid & 0xff);
-    adu += '\0';
-    adu += '\0';  // protocol 0: Modbus
-    const std::size_t len = pdu.size() + 1;
-    adu += static_cast<char>(len >> 8);
-    adu += static_cast<char>(len & 0xff);
-    adu += static_cast<char>(unit);
-    adu += pdu;
-    if (!conn.send(adu)) {
+    const std::uint16_t tid = 0x4443;
+    const auto adu = modbus::encode_adu(tid, static_cast<std::uint8_t>(unit), pdu);
+    if (!conn.send(std::string(adu.begin(), adu.end()))) {
         why = "could not send the request";
         return false;
     }
-    const std::string head = conn.read_until({}, 7);
-    auto byte = [](const std::string& s, std::size_t i) {
-        return static_cast<unsigned>(static_cast<unsigned char>(s[i]));
+    auto bytes = [](const std::string& s) {
+        return std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
     };
+    const std::string head = conn.read_until({}, 7);
     if (head.size() < 7) {
         why =
             head.empty() ? "no reply" : "a short reply (" + std::to_string(head.size()) + " bytes)";
         return false;
     }
-    const unsigned rtid = byte(head, 0) << 8 | byte(head, 1);
-    const unsigned proto = byte(head, 2) << 8 | byte(head, 3);
-    const unsigned rlen = byte(head, 4) << 8 | byte(head, 5);
-    if (rtid != tid || proto != 0 || rlen < 2 || rlen > 254) {
+    modbus::Mbap h;
+    std::string error;
+    if (!modbus::decode_mbap(bytes(head), h, error) || h.tid != tid) {
         why = "a reply that is not Modbus TCP";
         return false;
     }
-    const std::string body = conn.read_until({}, rlen - 1);
-    if (body.size() != rlen - 1) {
+    const std::string body = conn.read_until({}, h.length - 1u);
+    modbus::Response r;
+    if (body.size() != h.length - 1u || !modbus::decode_pdu(bytes(body), r, error)) {
         why = "a truncated Modbus reply";
         return false;
     }
-    const unsigned fn = byte(body, 0);
-    ev["function"] = fn & 0x7f;
-    ev["unit_id"] = byte(head, 6);
-    if (fn & 0x80) {
-        const int code = body.size() > 1 ? static_cast<int>(byte(body, 1)) : 0;
-        ev["exception"] = code;
-        ev["exception_name"] = modbus::exception_name(static_cast<std::uint8_t>(code));
+    ev["function"] = r.function;
+    ev["unit_id"] = h.unit;
+    if (r.exception) {
+        ev["exception"] = r.exception_code;
+        ev["exception_name"] = modbus::exception_name(r.exception_code);
         return true;
     }
-    if (fn == 0x2b && body.size() >= 7 && byte(body, 1) == 0x0e) {
+    modbus::DeviceId id;
+    if (r.function == modbus::fc_device_id && modbus::decode_device_id(r, id, error)) {
         // Read Device Identification: objects 0 VendorName, 1 ProductCode, 2 Revision.
         static constexpr std::array<const char*, 3> names = {"vendor", "product_code", "revision"};
-        std::size_t at = 7;
-        for (unsigned n = byte(body, 6); n > 0 && at + 2 <= body.size(); --n) {
-            const unsigned id = byte(body, at), olen = byte(body, at + 1);
-            if (at + 2 + olen > body.size()) break;
-            if (id < names.size()) ev[names[id]] = printable(body.substr(at + 2, olen));
-            at += 2 + olen;
-        }
-    } else if (fn == 0x03 && body.size() >= 2) {
-        ev["registers"] = byte(body, 1) / 2;
+        for (const auto& [object, text] : id.objects)
+            if (object < names.size()) ev[names[object]] = printable(text);
+    } else if (r.function == 0x03 && !r.data.empty()) {
+        ev["registers"] = r.data[0] / 2;
     }
     return true;
 }
 
 /// Whether the open port speaks Modbus; evidence under "modbus".
 bool speaks_modbus(const CheckContext& ctx, int port, int unit, Json& ev) {
-    static const char read_device_id[] = {0x2b, 0x0e, 0x01, 0x00};
-    static const char read_holding[] = {0x03, 0x00, 0x00, 0x00, 0x01};
+    const auto read_device_id = modbus::device_id_pdu(1, 0);
+    const auto read_holding = modbus::read_pdu(modbus::Table::holding, 0, 1);
     Json m = Json::object();
     std::string why;
-    bool ok = modbus_request(ctx, port, unit, std::string_view(read_device_id, 4), m, why);
+    bool ok = modbus_request(ctx, port, unit, read_device_id, m, why);
     m["request"] = "read device identification";
     if (!ok && !ctx.stop()) {
         // A device that drops the connection on a function it does not know may still
         // answer the one every Modbus device has.
         m = Json::object();
-        ok = modbus_request(ctx, port, unit, std::string_view(read_holding, 5), m, why);
+        ok = modbus_request(ctx, port, unit, read_holding, m, why);
         m["request"] = "read holding registers";
     }
     if (!ok) m["error"] = why;
