@@ -310,9 +310,9 @@ HttpResponse http_request(const HttpRequest& req, std::chrono::milliseconds time
         return r;
     }
 
-    std::string msg = req.method + " " + req.path +
-                      " HTTP/1.1\r\nHost: " + host_header(host, req.port, req.tls) +
-                      "\r\nUser-Agent: " + req.user_agent + "\r\nAccept: */*\r\nConnection: close\r\n";
+    std::string msg =
+        req.method + " " + req.path + " HTTP/1.1\r\nHost: " + host_header(host, req.port, req.tls) +
+        "\r\nUser-Agent: " + req.user_agent + "\r\nAccept: */*\r\nConnection: close\r\n";
     for (const auto& [k, v] : req.headers)
         msg += k + ": " + v + "\r\n";
     if (!req.body.empty() || req.method == "POST")

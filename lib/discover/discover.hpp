@@ -37,11 +37,11 @@ struct DiscoverOptions {
     bool modbus = false;
     std::uint16_t modbus_port = 502;
     std::vector<std::uint8_t> unit_ids = {1, 255, 0};
-    bool use_snmp = true;                   ///< --no-snmp: only the other transports
-    bool http = false;                      ///< --http (http_sweep.hpp)
-    WebOptions web;                         ///< --http-ports, --ca-file, --insecure
-    bool tcp6000 = false;                   ///< --tcp6000
-    std::uint16_t tcp6000_port = 6000;      ///< --tcp6000-port (tests)
+    bool use_snmp = true;               ///< --no-snmp: only the other transports
+    bool http = false;                  ///< --http (http_sweep.hpp)
+    WebOptions web;                     ///< --http-ports, --ca-file, --insecure
+    bool tcp6000 = false;               ///< --tcp6000
+    std::uint16_t tcp6000_port = 6000;  ///< --tcp6000-port (tests)
 };
 
 /// What the sweep did, for the summary line and the tests.

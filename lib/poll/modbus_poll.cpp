@@ -452,7 +452,9 @@ void ModbusPoller::input_done() {
     });
 }
 
-bool ModbusPoller::started() const { return impl_->started; }
+bool ModbusPoller::started() const {
+    return impl_->started;
+}
 
 int ModbusPoller::finish() {
     if (!impl_->thread.joinable()) return exit_ok;

@@ -724,10 +724,10 @@ int run_prune(ToolContext& ctx, const StoreOptions& o) {
     for (const auto& r : res)
         spdlog::info("{} {} {} record{} older than {}{}", o.dry_run ? "would delete" : "deleted",
                      r.deleted, kind_name(r.kind), r.deleted == 1 ? "" : "s", format_ms(r.cutoff),
-                     r.partitions_dropped ? " (" + std::to_string(r.partitions_dropped) +
-                                                " day partition" +
-                                                (r.partitions_dropped == 1 ? "" : "s") + " dropped)"
-                                          : std::string());
+                     r.partitions_dropped
+                         ? " (" + std::to_string(r.partitions_dropped) + " day partition" +
+                               (r.partitions_dropped == 1 ? "" : "s") + " dropped)"
+                         : std::string());
     if (o.vacuum && !o.dry_run && !db->exec("VACUUM", error)) {
         spdlog::error("vacuum: {}", error);
         return exit_runtime;
