@@ -35,21 +35,18 @@ std::int64_t now_ms() {
         .count();
 }
 
+}  // namespace
+
 std::string resolve_db(const StoreOptions& o) {
     if (!o.db.empty()) return o.db;
     if (const char* e = std::getenv("DCE_DB"); e && *e) return e;
     return default_db_path();
 }
 
-// How a subcommand uses the store: ingest creates it, prune and migrate change an
-// existing one, and the readers open it read-only, so a store on read-only media (or a
-// snapshot) can be queried.
-enum class Access { create, write, read };
-
 // Opens the store and brings its schema up to date. Usage errors (a password in the
 // URL, a missing credential) are exit 2; an unreachable server is exit 3.
 std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access access, int& status,
-                               int* before = nullptr) {
+                               int* before) {
     std::string spec = resolve_db(o), error;
     bool create = access == Access::create;
     OpenOptions oo{
@@ -143,6 +140,8 @@ std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access a
     }
     return db;
 }
+
+namespace {
 
 // --since/--until: RFC 3339, or a duration meaning that long ago ("1h"), or "now".
 bool parse_when(const std::string& text, std::optional<std::int64_t>& out, std::string& error) {
@@ -724,10 +723,10 @@ int run_prune(ToolContext& ctx, const StoreOptions& o) {
     for (const auto& r : res)
         spdlog::info("{} {} {} record{} older than {}{}", o.dry_run ? "would delete" : "deleted",
                      r.deleted, kind_name(r.kind), r.deleted == 1 ? "" : "s", format_ms(r.cutoff),
-                     r.partitions_dropped ? " (" + std::to_string(r.partitions_dropped) +
-                                                " day partition" +
-                                                (r.partitions_dropped == 1 ? "" : "s") + " dropped)"
-                                          : std::string());
+                     r.partitions_dropped
+                         ? " (" + std::to_string(r.partitions_dropped) + " day partition" +
+                               (r.partitions_dropped == 1 ? "" : "s") + " dropped)"
+                         : std::string());
     if (o.vacuum && !o.dry_run && !db->exec("VACUUM", error)) {
         spdlog::error("vacuum: {}", error);
         return exit_runtime;
