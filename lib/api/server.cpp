@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <optional>
@@ -86,6 +87,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     void on_header(beast::error_code ec) {
         started_ = Clock::now();
         if (ec == http::error::header_limit) return refuse(431, "the request header is too large");
+        // Beast checks Content-Length against body_limit while reading the header.
+        if (ec == http::error::body_limit) return refuse(413, "the request body is too large");
         if (ec) return close();  // closed, timed out or garbage: nothing worth answering
         auto length = parser_->content_length();
         if (length && *length > shared_.opts.max_body_bytes)
@@ -121,9 +124,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         send(res, req.method, req.path, msg.version(), msg.keep_alive());
     }
 
+    // Answers a request refused before its body was read, then reads and discards what
+    // the client is still sending before closing: closing with unread data would reset
+    // the connection, and the client would lose the answer.
     void refuse(int status, std::string_view detail) {
         auto& msg = parser_->get();
+        draining_ = true;
         send(problem(status, {}, detail), std::string(msg.method_string()), "-", 11, false);
+    }
+
+    void drain() {
+        // Bounded in time (body_timeout, set by send) and in bytes.
+        stream_.async_read_some(net::buffer(discard_), [self = this->shared_from_this()](
+                                                           beast::error_code ec, std::size_t n) {
+            self->drained_ += n;
+            if (ec || self->drained_ > 16 * self->shared_.opts.max_body_bytes) return self->close();
+            self->drain();
+        });
     }
 
     void send(const Response& r, const std::string& method, const std::string& path,
@@ -138,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         http::async_write(
             stream_, *response_,
             [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                if (!ec && self->draining_) return self->drain();
                 if (ec || !keep_alive) return self->close();
                 self->read_header();
             });
@@ -166,6 +184,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::optional<http::request_parser<http::string_body>> parser_;
     std::unique_ptr<http::response<http::string_body>> response_;
     Clock::time_point started_ = Clock::now();
+    bool draining_ = false;
+    std::size_t drained_ = 0;
+    std::array<char, 16 * 1024> discard_{};
 };
 
 bool is_loopback(const std::string& host) {

@@ -18,6 +18,14 @@ int run_serve(ToolContext& ctx, const StoreOptions& o) {
                       o.token_lifetime);
         return exit_usage;
     }
+    auto header_timeout = parse_duration(o.header_timeout);
+    auto body_timeout = parse_duration(o.body_timeout);
+    for (auto [name, d] : {std::pair{"--header-timeout", header_timeout},
+                           std::pair{"--body-timeout", body_timeout}})
+        if (!d || d->count() < 100 || *d > std::chrono::minutes(10)) {
+            spdlog::error("{}: not a duration from 100ms to 10m", name);
+            return exit_usage;
+        }
     int status = exit_ok;
     auto db = open_store(ctx, o, Access::write, status);
     if (!db) return status;
@@ -40,6 +48,8 @@ int run_serve(ToolContext& ctx, const StoreOptions& o) {
     so.insecure_http = o.insecure_http;
     so.max_connections = o.max_connections;
     so.max_body_bytes = o.max_body;
+    so.header_timeout = *header_timeout;
+    so.body_timeout = *body_timeout;
     api::Server server(so, router, tokens);
     if (!server.open(error)) {
         spdlog::error("{}", error);

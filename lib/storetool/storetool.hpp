@@ -53,6 +53,8 @@ struct StoreOptions {
     bool insecure_http = false;
     std::string token_key;  ///< the HMAC key file; empty: api::default_key_path
     std::string token_lifetime = "15m";
+    std::string header_timeout = "10s";  ///< the whole request header, and keep-alive idle
+    std::string body_timeout = "30s";
     std::size_t max_connections = 128;
     std::size_t max_body = 64 * 1024;
 

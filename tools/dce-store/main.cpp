@@ -267,6 +267,15 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     serve->add_option("--max-body", o.max_body, "Largest request body accepted, in bytes")
         ->capture_default_str();
+    serve->add_option("--header-timeout", o.header_timeout,
+                      "A request's header must arrive within this (also the keep-alive idle "
+                      "time); slower clients are cut off")
+        ->type_name("DURATION")
+        ->capture_default_str();
+    serve->add_option("--body-timeout", o.body_timeout,
+                      "A request's body must arrive within this after its header")
+        ->type_name("DURATION")
+        ->capture_default_str();
 
     auto* client = app->add_subcommand("client", "Manage the API's OAuth2 clients");
     client->require_subcommand(1);
