@@ -143,7 +143,8 @@ Response problem(int status, std::string_view title, std::string_view detail) {
     Response r;
     r.status = status;
     r.content_type = "application/problem+json";
-    r.body = j.dump();
+    // The detail may quote request bytes that are not UTF-8: replace them, never throw.
+    r.body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
     return r;
 }
 

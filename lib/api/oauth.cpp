@@ -51,7 +51,8 @@ void bind_site(Stmt& st, int i, const std::optional<std::string>& site) {
 Response oauth_error(int status, std::string_view error, std::string_view description) {
     Response r;
     r.status = status;
-    r.body = Json{{"error", error}, {"error_description", description}}.dump();
+    r.body = Json{{"error", error}, {"error_description", description}}.dump(
+        -1, ' ', false, Json::error_handler_t::replace);  // may quote request bytes
     r.headers.emplace_back("Cache-Control", "no-store");
     if (error == "invalid_client")
         r.headers.emplace_back("WWW-Authenticate",

@@ -114,6 +114,11 @@ TEST_CASE("router: a throwing handler is a 500 problem, not a crash") {
     CHECK(r.body.find("boom") == std::string::npos);  // no internals to the client
 }
 
+TEST_CASE("a problem quoting bytes that are not UTF-8 is still JSON") {
+    auto r = problem(400, "Bad", "unknown query parameter: \xff\xfe");
+    CHECK(r.body.find("\"status\":400") != std::string::npos);
+}
+
 TEST_CASE("site_for: a bound client gets its own site whatever it asks") {
     Principal bound{"alice", {"read:inventory"}, "paris"};
     Principal free{"ops", {"read:inventory"}, std::nullopt};
