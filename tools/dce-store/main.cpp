@@ -55,7 +55,14 @@ const dce::cli::ToolDoc doc{
         "password, password = ...) or from libpq's PGPASSFILE. Add sslmode=verify-full and "
         "sslrootcert=FILE "
         "to the URL to verify the server's certificate.\n\n"
-        "Files dce-store creates (database, -wal, -shm, exports) are mode 0600.",
+        "API: `serve` answers an HTTPS REST API over the store (TLS 1.2 or later; plain HTTP "
+        "only with --insecure-http on a loopback address) for OAuth2 clients made with `client "
+        "add` (client-credentials grant at /oauth2/token, revocation at /oauth2/revoke). A "
+        "client's secret is printed once and stored as an scrypt hash; access tokens are stored "
+        "as an HMAC under a key file (--token-key, mode 0600). A client given --site sees only "
+        "that site's data. Endpoints so far: /api/v1/devices and /api/v1/readings/latest "
+        "(docs/API.md).\n\n"
+        "Files dce-store creates (database, -wal, -shm, exports, the token key) are mode 0600.",
     .reads = {"device", "reading", "event", "cert", "finding", "error"},
     .writes = {"device", "reading", "event", "cert", "finding", "error"},
     .examples =
@@ -81,6 +88,11 @@ const dce::cli::ToolDoc doc{
             {"dce-store ingest --db 'postgresql://dce@db.example:5432/dce?sslmode=verify-full' "
              "--credential pg",
              "Store into PostgreSQL; the password comes from the credentials file."},
+            {"dce-store client add grafana --scope read:inventory,read:readings --site paris",
+             "Create an API client bound to one site; its secret is printed once."},
+            {"dce-store serve --listen 0.0.0.0:8470 --cert api.crt --key api.key",
+             "Serve the HTTPS API; clients get tokens with curl -u ID:SECRET -d "
+             "grant_type=client_credentials https://HOST:8470/oauth2/token."},
         },
     .environment =
         {
@@ -267,13 +279,15 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     serve->add_option("--max-body", o.max_body, "Largest request body accepted, in bytes")
         ->capture_default_str();
-    serve->add_option("--header-timeout", o.header_timeout,
-                      "A request's header must arrive within this (also the keep-alive idle "
-                      "time); slower clients are cut off")
+    serve
+        ->add_option("--header-timeout", o.header_timeout,
+                     "A request's header must arrive within this (also the keep-alive idle "
+                     "time); slower clients are cut off")
         ->type_name("DURATION")
         ->capture_default_str();
-    serve->add_option("--body-timeout", o.body_timeout,
-                      "A request's body must arrive within this after its header")
+    serve
+        ->add_option("--body-timeout", o.body_timeout,
+                     "A request's body must arrive within this after its header")
         ->type_name("DURATION")
         ->capture_default_str();
 
