@@ -121,6 +121,10 @@ jq_eq "an unbound client sees every site" "$T/oa.body" '[.[0].data[].site] | sor
 check_eq "JSON lines on request" 200 "$(req nd -H "Authorization: Bearer $OPS" -H "Accept: application/x-ndjson" "$URL/api/v1/devices")"
 check_contains "JSON lines content type" "$(hdr nd Content-Type)" "application/x-ndjson"
 check_eq "JSON lines: one record a line" 2 "$(jq -c 'select(.type=="device")' "$T/nd.body" | wc -l)"
+validate_records "$T/nd.body"
+req nr -H "Authorization: Bearer $OPS" -H "Accept: application/x-ndjson" "$URL/api/v1/readings/latest" >/dev/null
+check_eq "JSON lines: every site's latest reading" 2 "$(jq -c 'select(.type=="reading")' "$T/nr.body" | wc -l)"
+validate_records "$T/nr.body"
 
 # Revocation (RFC 7009): the holder revokes; the token is refused afterwards.
 check_eq "revoke" 200 "$(req rv -u "lyon:$(secret lyon)" --data-urlencode "token=$LYON" "$URL/oauth2/revoke")"
