@@ -176,6 +176,9 @@ chmod 600 "$KEY"
 # ---- the logs: every request, no secret ------------------------------------------------
 check_contains "requests are logged with client and status" "$(cat "$T/serve.log")" "GET /api/v1/devices client=paris status=200"
 check_contains "refusals are logged" "$(cat "$T/serve.log")" "client=- status=401"
+req inj -H "Authorization: Bearer $OPS" "$URL/api/v1/x%0Adce-store:%20info:%20forged" >/dev/null
+check_not_contains "a %0A in the path cannot forge a log line" "$(cat "$T/serve.log")" $'\ndce-store: info: forged'
+check_contains "the path is logged as sent" "$(cat "$T/serve.log")" "GET /api/v1/x%0Adce-store"
 for s in "$PARIS" "$LYON" "$NARROW" "$OPS" "$SHORT" "$(secret paris)" "$(secret lyon)" "$(secret narrow)" "$(secret ops)"; do
     check_not_contains "no token or secret in the log" "$(cat "$T/serve.log" "$T/serve-b.log")" "$s"
 done
