@@ -1,6 +1,7 @@
 // Unit tests of the API's request parsing and route table, without sockets.
 #include "api/router.hpp"
 #include "api/endpoints.hpp"
+#include "api/server.hpp"
 
 #include <catch.hpp>
 
@@ -138,4 +139,21 @@ TEST_CASE("site_for: a bound client gets its own site whatever it asks") {
     CHECK(site_for(get("/x?site=lyon"), free, refused) == "lyon");
     CHECK_FALSE(site_for(get("/x"), free, refused).has_value());
     CHECK_FALSE(refused);
+}
+
+TEST_CASE("parse_listen takes IP literals and ports") {
+    std::string host, error;
+    std::uint16_t port = 1;
+    REQUIRE(parse_listen("127.0.0.1:8470", host, port, error));
+    CHECK(host == "127.0.0.1");
+    CHECK(port == 8470);
+    REQUIRE(parse_listen("[::1]:0", host, port, error));
+    CHECK(host == "::1");
+    CHECK(port == 0);
+    REQUIRE(parse_listen("localhost:9", host, port, error));
+    CHECK(host == "127.0.0.1");
+    CHECK_FALSE(parse_listen("example.org:80", host, port, error));
+    CHECK_FALSE(parse_listen("127.0.0.1:70000", host, port, error));
+    CHECK_FALSE(parse_listen("127.0.0.1:", host, port, error));
+    CHECK_FALSE(parse_listen("127.0.0.1", host, port, error));
 }
