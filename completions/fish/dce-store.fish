@@ -4,7 +4,7 @@ complete -c dce-store -s V -l version -d 'Print the version and exit'
 complete -c dce-store -s h -l help -d 'Print this help and exit'
 complete -c dce-store -l log-level -d 'Least severe log message to show on stderr' -x -a 'trace debug info warn error critical off'
 complete -c dce-store -l log-format -d 'Log line format on stderr; journal: to the systemd journal with fields SYSLOG_IDENTIFIER, DCE_DEVICE, DCE_CHECK (chosen by itself when stderr is the journal)' -x -a 'text json journal'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a ingest -d 'Store records read from stdin (or FILE)'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a ingest -d 'Store records read from stdin (or FILE)'
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
@@ -13,7 +13,7 @@ complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l site -d 'Restri
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l batch -d 'Records per transaction' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l commit-interval -d 'Commit at least this often while records trickle in' -x
 complete -c dce-store -n '__fish_seen_subcommand_from ingest' -l ack-file -d 'After each commit, append \'LINE COUNT\' (input stored through LINE, COUNT records so far) to FILE' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a import -d 'Store the records of an export file (same as ingest FILE)'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a import -d 'Store the records of an export file (same as ingest FILE)'
 complete -c dce-store -n '__fish_seen_subcommand_from import' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
@@ -22,7 +22,7 @@ complete -c dce-store -n '__fish_seen_subcommand_from import' -l site -d 'Restri
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l batch -d 'Records per transaction' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l commit-interval -d 'Commit at least this often while records trickle in' -x
 complete -c dce-store -n '__fish_seen_subcommand_from import' -l ack-file -d 'After each commit, append \'LINE COUNT\' (input stored through LINE, COUNT records so far) to FILE' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a query -d 'Read records back'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a query -d 'Read records back'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
@@ -43,7 +43,7 @@ complete -c dce-store -n '__fish_seen_subcommand_from query' -l check -d 'Findin
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l type -d 'others: records of this type (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l limit -d 'At most this many records' -x
 complete -c dce-store -n '__fish_seen_subcommand_from query' -l format -d 'Output format; default table on a terminal, json otherwise' -x -a 'json csv table'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a prune -d 'Delete records older than the retention'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a prune -d 'Delete records older than the retention'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
@@ -53,33 +53,50 @@ complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep -d 'Keep th
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l keep-kind -d 'Keep this long of one kind, e.g. readings=90d (repeatable: give it once per value)' -x
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l dry-run -d 'Count what would be deleted, delete nothing'
 complete -c dce-store -n '__fish_seen_subcommand_from prune' -l vacuum -d 'Give the space back to the file system afterwards'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a export -d 'Write the whole store as JSON lines'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a export -d 'Write the whole store as JSON lines'
 complete -c dce-store -n '__fish_seen_subcommand_from export' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from export' -l output -d 'File to write (mode 0600); default stdout' -r -F
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a stats -d 'Rows, time span and size per kind'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a stats -d 'Rows, time span and size per kind'
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l site -d 'Restrict to one site or tenant' -x
 complete -c dce-store -n '__fish_seen_subcommand_from stats' -l format -d 'Output format; default table on a terminal, json otherwise' -x -a 'json csv table'
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a sites -d 'List the sites in the store'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a sites -d 'List the sites in the store'
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from sites' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a migrate -d 'Upgrade the schema in place'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a migrate -d 'Upgrade the schema in place'
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from migrate' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
-complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup' -a backup -d 'Copy a SQLite store to DEST while it is in use (SQLite\'s online backup)'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a backup -d 'Copy a SQLite store to DEST while it is in use (SQLite\'s online backup)'
 complete -c dce-store -n '__fish_seen_subcommand_from backup' -s h -l help -d 'Print this help and exit'
 complete -c dce-store -n '__fish_seen_subcommand_from backup' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from backup' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
 complete -c dce-store -n '__fish_seen_subcommand_from backup' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
 complete -c dce-store -n '__fish_seen_subcommand_from backup' -l force -d 'Replace DEST when it exists'
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a serve -d 'Answer the REST API over HTTPS, for OAuth2 clients (docs/API.md)'
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -s h -l help -d 'Print this help and exit'
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l db -d 'SQLite file or postgresql:// URL (no password in it); default $DCE_DB, else ~/.local/share/dce/store.db' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l credentials -d 'Credentials file: plaintext (mode 0600 or stricter) or FILE.cred made by `systemd-creds encrypt` (decrypted with systemd-creds decrypt). Default, first found: $CREDENTIALS_DIRECTORY/dce-credentials, $DCE_CREDENTIALS, ~/.config/dce/credentials. Secrets are never taken from the command line' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l credential -d 'Credentials entry (kind password) holding the PostgreSQL password' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l listen -d 'Address and port to listen on' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l cert -d 'The server\'s certificate chain (PEM)' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l key -d 'The certificate\'s private key (PEM)' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l insecure-http -d 'Plain HTTP instead of HTTPS; only on a loopback --listen address'
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l token-key -d 'HMAC key file for access tokens (made mode 0600 when absent); default DB.token-key beside a SQLite file, else the state directory' -r -F
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l token-lifetime -d 'How long an access token lives' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l max-connections -d 'Connections open at once' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l max-body -d 'Largest request body accepted, in bytes' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l header-timeout -d 'A request\'s header must arrive within this (also the keep-alive idle time); slower clients are cut off' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l body-timeout -d 'A request\'s body must arrive within this after its header' -x
+complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a client -d 'Manage the API\'s OAuth2 clients'
+complete -c dce-store -n '__fish_seen_subcommand_from client' -s h -l help -d 'Print this help and exit'

@@ -151,6 +151,22 @@ BEGIN
 END $$;
 )SQL";
 
+// Version 5: the API's OAuth2 clients and access tokens (lib/api, docs/API.md). A client's
+// secret is kept only as an scrypt hash with its own salt; an access token only as an
+// HMAC-SHA256 under the server's key file, so a copy of the database yields neither.
+// `site` NULL: the client sees every site; otherwise only that one ('' = records without
+// a site). Removing a client removes its tokens in the same transaction.
+constexpr const char* ddl_v5 = R"SQL(
+CREATE TABLE api_clients (
+  name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, site TEXT,
+  created BIGINT NOT NULL);
+CREATE TABLE api_tokens (
+  hash TEXT PRIMARY KEY, client TEXT NOT NULL, scopes TEXT NOT NULL, site TEXT,
+  expires BIGINT NOT NULL);
+CREATE INDEX api_tokens_client ON api_tokens (client);
+CREATE INDEX api_tokens_expires ON api_tokens (expires);
+)SQL";
+
 }  // namespace
 
 bool read_schema_version(Db& db, int& version, std::string& error) {
@@ -205,6 +221,7 @@ bool migrate(Db& db, std::string& error, int target) {
                 if (ok && db.dialect() == Dialect::sqlite) ok = db.exec(ddl_v3_sqlite, err);
             }
             if (next == 4 && db.dialect() == Dialect::postgres) ok = db.exec(ddl_v4_postgres, err);
+            if (next == 5) ok = db.exec(ddl_v5, err);
         }
         if (ok) {
             auto st =

@@ -19,7 +19,7 @@
 
 namespace dce::store {
 
-inline constexpr int schema_version_current = 4;
+inline constexpr int schema_version_current = 5;
 
 /// 2^53: integers beyond it do not survive a double (the `num` column), so a reading's
 /// value beyond it is also kept exactly in `extra`.

@@ -35,21 +35,18 @@ std::int64_t now_ms() {
         .count();
 }
 
+}  // namespace
+
 std::string resolve_db(const StoreOptions& o) {
     if (!o.db.empty()) return o.db;
     if (const char* e = std::getenv("DCE_DB"); e && *e) return e;
     return default_db_path();
 }
 
-// How a subcommand uses the store: ingest creates it, prune and migrate change an
-// existing one, and the readers open it read-only, so a store on read-only media (or a
-// snapshot) can be queried.
-enum class Access { create, write, read };
-
 // Opens the store and brings its schema up to date. Usage errors (a password in the
 // URL, a missing credential) are exit 2; an unreachable server is exit 3.
 std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access access, int& status,
-                               int* before = nullptr) {
+                               int* before) {
     std::string spec = resolve_db(o), error;
     bool create = access == Access::create;
     OpenOptions oo{
@@ -143,6 +140,8 @@ std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access a
     }
     return db;
 }
+
+namespace {
 
 // --since/--until: RFC 3339, or a duration meaning that long ago ("1h"), or "now".
 bool parse_when(const std::string& text, std::optional<std::int64_t>& out, std::string& error) {

@@ -3,6 +3,7 @@
 // StoreOptions). Each returns an exit status from core/exit_codes.hpp.
 
 #include "core/context.hpp"
+#include "store/db.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -45,7 +46,35 @@ struct StoreOptions {
     // backup
     std::string backup_dest;
     bool force = false;
+
+    // serve (lib/api)
+    std::string listen = "127.0.0.1:8470";
+    std::string cert, key;
+    bool insecure_http = false;
+    std::string token_key;  ///< the HMAC key file; empty: api::default_key_path
+    std::string token_lifetime = "15m";
+    std::string header_timeout = "10s";  ///< the whole request header, and keep-alive idle
+    std::string body_timeout = "30s";
+    std::size_t max_connections = 128;
+    std::size_t max_body = 64 * 1024;
+
+    // client add/remove
+    std::string client_name;
+    std::string scopes;
 };
+
+/// --db, else $DCE_DB, else default_db_path().
+std::string resolve_db(const StoreOptions& o);
+
+/// How a subcommand uses the store: ingest creates it, prune, migrate and serve change an
+/// existing one, and the readers open it read-only, so a store on read-only media (or a
+/// snapshot) can be queried.
+enum class Access { create, write, read };
+/// Opens the store and brings its schema up to date. Usage errors (a password in the
+/// URL, a missing credential) set status 2; an unreachable server 3. `before` gets the
+/// schema version found.
+std::unique_ptr<Db> open_store(ToolContext& ctx, const StoreOptions& o, Access access, int& status,
+                               int* before = nullptr);
 
 /// The database used when neither --db nor DCE_DB names one:
 /// $XDG_DATA_HOME/dce/store.db, or ~/.local/share/dce/store.db.
@@ -58,6 +87,12 @@ int run_export(ToolContext& ctx, const StoreOptions& o);
 int run_stats(ToolContext& ctx, const StoreOptions& o);
 int run_sites(ToolContext& ctx, const StoreOptions& o);
 int run_migrate(ToolContext& ctx, const StoreOptions& o);
+/// dce-store serve: the HTTPS API (lib/api, docs/API.md).
+int run_serve(ToolContext& ctx, const StoreOptions& o);
+/// dce-store client add|list|remove: the API's OAuth2 clients.
+int run_client_add(ToolContext& ctx, const StoreOptions& o);
+int run_client_list(ToolContext& ctx, const StoreOptions& o);
+int run_client_remove(ToolContext& ctx, const StoreOptions& o);
 /// Copies a SQLite store to o.backup_dest online (SQLite's backup API; see backup_sqlite).
 int run_backup(ToolContext& ctx, const StoreOptions& o);
 

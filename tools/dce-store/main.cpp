@@ -55,7 +55,14 @@ const dce::cli::ToolDoc doc{
         "password, password = ...) or from libpq's PGPASSFILE. Add sslmode=verify-full and "
         "sslrootcert=FILE "
         "to the URL to verify the server's certificate.\n\n"
-        "Files dce-store creates (database, -wal, -shm, exports) are mode 0600.",
+        "API: `serve` answers an HTTPS REST API over the store (TLS 1.2 or later; plain HTTP "
+        "only with --insecure-http on a loopback address) for OAuth2 clients made with `client "
+        "add` (client-credentials grant at /oauth2/token, revocation at /oauth2/revoke). A "
+        "client's secret is printed once and stored as an scrypt hash; access tokens are stored "
+        "as an HMAC under a key file (--token-key, mode 0600). A client given --site sees only "
+        "that site's data. Endpoints so far: /api/v1/devices and /api/v1/readings/latest "
+        "(docs/API.md).\n\n"
+        "Files dce-store creates (database, -wal, -shm, exports, the token key) are mode 0600.",
     .reads = {"device", "reading", "event", "cert", "finding", "error"},
     .writes = {"device", "reading", "event", "cert", "finding", "error"},
     .examples =
@@ -81,6 +88,11 @@ const dce::cli::ToolDoc doc{
             {"dce-store ingest --db 'postgresql://dce@db.example:5432/dce?sslmode=verify-full' "
              "--credential pg",
              "Store into PostgreSQL; the password comes from the credentials file."},
+            {"dce-store client add grafana --scope read:inventory,read:readings --site paris",
+             "Create an API client bound to one site; its secret is printed once."},
+            {"dce-store serve --listen 0.0.0.0:8470 --cert api.crt --key api.key",
+             "Serve the HTTPS API; clients get tokens with curl -u ID:SECRET -d "
+             "grant_type=client_credentials https://HOST:8470/oauth2/token."},
         },
     .environment =
         {
@@ -245,7 +257,63 @@ int main(int argc, char** argv) {
         ->required();
     backup->add_flag("--force", o.force, "Replace DEST when it exists");
 
+    auto* serve = app->add_subcommand(
+        "serve", "Answer the REST API over HTTPS, for OAuth2 clients (docs/API.md)");
+    add_db_options(*serve, o, common);
+    serve->add_option("--listen", o.listen, "Address and port to listen on")
+        ->type_name("HOST:PORT")
+        ->capture_default_str();
+    serve->add_option("--cert", o.cert, "The server's certificate chain (PEM)")->type_name("FILE");
+    serve->add_option("--key", o.key, "The certificate's private key (PEM)")->type_name("FILE");
+    serve->add_flag("--insecure-http", o.insecure_http,
+                    "Plain HTTP instead of HTTPS; only on a loopback --listen address");
+    serve
+        ->add_option("--token-key", o.token_key,
+                     "HMAC key file for access tokens (made mode 0600 when absent); default "
+                     "DB.token-key beside a SQLite file, else the state directory")
+        ->type_name("FILE");
+    serve->add_option("--token-lifetime", o.token_lifetime, "How long an access token lives")
+        ->type_name("DURATION")
+        ->capture_default_str();
+    serve->add_option("--max-connections", o.max_connections, "Connections open at once")
+        ->capture_default_str();
+    serve->add_option("--max-body", o.max_body, "Largest request body accepted, in bytes")
+        ->capture_default_str();
+    serve
+        ->add_option("--header-timeout", o.header_timeout,
+                     "A request's header must arrive within this (also the keep-alive idle "
+                     "time); slower clients are cut off")
+        ->type_name("DURATION")
+        ->capture_default_str();
+    serve
+        ->add_option("--body-timeout", o.body_timeout,
+                     "A request's body must arrive within this after its header")
+        ->type_name("DURATION")
+        ->capture_default_str();
+
+    auto* client = app->add_subcommand("client", "Manage the API's OAuth2 clients");
+    client->require_subcommand(1);
+    auto* client_add = client->add_subcommand(
+        "add", "Create a client and print its secret (shown only this once)");
+    auto* client_list = client->add_subcommand("list", "List the clients (never their secrets)");
+    auto* client_remove = client->add_subcommand("remove", "Remove a client and revoke its tokens");
+    for (auto* sub : {client_add, client_list, client_remove})
+        add_db_options(*sub, o, common);
+    for (auto* sub : {client_add, client_remove})
+        sub->add_option("name", o.client_name, "Client id")->type_name("NAME")->required();
+    client_add
+        ->add_option("--scope", o.scopes,
+                     "Comma list of read:inventory, read:readings, read:events, read:findings")
+        ->type_name("LIST")
+        ->required();
+    dce::cli::add_site_option(*client_add, o.site,
+                              "Bind the client to this site: it sees no other site's data");
+
     return dce::cli::run_tool(*app, doc, common, argc, argv, [&](dce::ToolContext& ctx) {
+        if (serve->parsed()) return dce::store::run_serve(ctx, o);
+        if (client_add->parsed()) return dce::store::run_client_add(ctx, o);
+        if (client_list->parsed()) return dce::store::run_client_list(ctx, o);
+        if (client_remove->parsed()) return dce::store::run_client_remove(ctx, o);
         if (ingest->parsed() || import->parsed()) return dce::store::run_ingest(ctx, o);
         if (query->parsed()) return dce::store::run_query(ctx, o);
         if (prune->parsed()) return dce::store::run_prune(ctx, o);

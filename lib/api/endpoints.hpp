@@ -1,0 +1,28 @@
+#pragma once
+// The data endpoints under /api/v1 (docs/API.md), answered from lib/store's query layer.
+// Site isolation lives in one function here (site_for): a client bound to a site gets
+// that site in every store::Query, whatever the request's parameters say.
+
+#include "api/router.hpp"
+#include "store/store.hpp"
+
+#include <optional>
+
+namespace dce::api {
+
+struct DataOptions {
+    std::int64_t default_limit = 1000;
+    std::int64_t max_limit = 10000;
+};
+
+/// The site a query of `who` may read, from the principal and the request's `site`
+/// parameter: a bound client gets its own site (a `site` naming another is refused
+/// with 403), an unbound one the parameter's site or every site. Sets `error` to a
+/// response when refused.
+std::optional<std::string> site_for(const Request& req, const Principal& who,
+                                    std::optional<Response>& error);
+
+/// GET /api/v1/devices (read:inventory) and GET /api/v1/readings/latest (read:readings).
+void add_data_routes(Router& router, store::Db& db, DataOptions options = {});
+
+}  // namespace dce::api

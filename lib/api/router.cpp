@@ -1,0 +1,87 @@
+// Route dispatch and the bearer-token check (router.hpp).
+#include "api/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+
+namespace dce::api {
+namespace {
+
+Response unauthorized(int status, std::string_view error, std::string_view description,
+                      std::string_view scope = {}) {
+    Response r = problem(status, {}, description);
+    std::string challenge = "Bearer realm=\"" + std::string(realm) + "\"";
+    // RFC 6750 §3.1: a request without a token gets the bare challenge, no error code.
+    if (!error.empty())
+        challenge += ", error=\"" + std::string(error) + "\", error_description=\"" +
+                     std::string(description) + "\"";
+    if (!scope.empty()) challenge += ", scope=\"" + std::string(scope) + "\"";
+    r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+    return r;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+}  // namespace
+
+bool Principal::has_scope(std::string_view scope) const {
+    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+void Router::add(Route route) {
+    routes_.push_back(std::move(route));
+}
+
+Response Router::dispatch(const Request& req, Authenticator& auth) const {
+    const Route* match = nullptr;
+    std::string allow;
+    for (const auto& r : routes_) {
+        if (r.path != req.path) continue;
+        if (r.method == req.method) match = &r;
+        allow += (allow.empty() ? "" : ", ") + r.method;
+    }
+    if (!match) {
+        if (allow.empty()) return problem(404, {}, "no such endpoint");
+        Response r = problem(405, {}, "allowed: " + allow);
+        r.headers.emplace_back("Allow", allow);
+        return r;
+    }
+    Principal who;
+    if (!match->scope.empty()) {
+        auto authz = req.header("authorization");
+        if (!authz) return unauthorized(401, {}, "an access token is required");
+        if (!iequals_prefix(*authz, "bearer "))
+            return unauthorized(401, "invalid_request", "expected Authorization: Bearer TOKEN");
+        std::string_view token = std::string_view(*authz).substr(7);
+        while (!token.empty() && token.front() == ' ')
+            token.remove_prefix(1);
+        if (token.empty() || !auth.authenticate(token, who))
+            return unauthorized(401, "invalid_token", "the access token is invalid or expired");
+        if (!who.has_scope(match->scope)) {
+            Response r =
+                unauthorized(403, "insufficient_scope",
+                             "the access token lacks the scope " + match->scope, match->scope);
+            r.client = who.client;
+            return r;
+        }
+    }
+    Response r;
+    try {
+        r = match->handler(req, who);
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", req.method, req.path, e.what());
+        r = problem(500, {}, "internal error");
+    }
+    if (r.client.empty()) r.client = who.client;
+    return r;
+}
+
+}  // namespace dce::api
