@@ -10,9 +10,11 @@ PACKAGES=(
   libmodbus-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libpq-dev libsimdjson-dev
   # real components the tests start on loopback
   snmp snmpd snmptrapd snmpsim sqlite3 postgresql nginx
-  python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema
+  python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema python3-requests
   # peers for the benchmarks, and test utilities
   onesixtyone prometheus-snmp-exporter sslscan testssl.sh mbpoll jq hyperfine bc libxml2-utils
+  # wrk: the HTTPS load generator of bench/api.sh (keep-alive connections, bearer header, --latency)
+  wrk
   ca-certificates util-linux procps iproute2 curl
   # dce-audit: nftables for its firewall test in network namespaces, nmap as its benchmark peer
   nftables nmap
