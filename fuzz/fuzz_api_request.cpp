@@ -1,10 +1,13 @@
 // libFuzzer target: what dce-store serve does with a request after Beast has framed it:
 // the request target (path and query string), a form body (the OAuth2 endpoints'), a
-// Basic credential, a scope list, then dispatch through the real data routes on an
-// in-memory store with a token that is accepted (bound to a site), so parameter
-// handling and site scoping see arbitrary input. Input: the target, a newline, the body.
+// Basic credential, a scope list, the shared parameter parsers (times, durations, label
+// selectors), then dispatch through the real data routes on an in-memory store holding
+// records of two sites, with a token that is accepted (bound to one of them), so
+// parameter handling, cursors and site scoping see arbitrary input. Input: the target, a
+// newline, the body.
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
+#include "api/params.hpp"
 #include "crypto/secrets.hpp"
 #include "store/store.hpp"
 
@@ -17,7 +20,7 @@ namespace {
 struct AcceptAll : dce::api::Authenticator {
     bool authenticate(std::string_view, dce::api::Principal& who) override {
         who.client = "fuzz";
-        who.scopes = {"read:inventory", "read:readings"};
+        who.scopes = {"read:inventory", "read:readings", "read:events", "read:findings"};
         who.site = "paris";
         return true;
     }
@@ -30,6 +33,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string error;
         auto d = dce::store::open_sqlite(":memory:", {}, error);
         if (!d || !dce::store::migrate(*d, error)) __builtin_trap();
+        // A few records of each kind for both sites, so cursors and filters have rows to
+        // reach (and lyon's must never come back).
+        std::vector<dce::store::Row> rows;
+        for (const char* site : {"paris", "lyon"}) {
+            for (int i = 0; i < 3; ++i) {
+                std::string ts = "2026-11-30T08:0" + std::to_string(i) + ":00.000Z";
+                for (
+                    const std::string& line :
+                    {R"({"type":"device","ts":")" + ts + R"(","id":"d)" + std::to_string(i) +
+                         R"(","target":"t","transport":"snmp"})",
+                     R"({"type":"reading","ts":")" + ts +
+                         R"(","device":"d0","metric":"m","labels":{"k":"v"},"value":)" +
+                         std::to_string(i) + "}",
+                     R"({"type":"event","ts":")" + ts +
+                         R"(","source":"d0","transport":"snmp","name":"e","severity":"info"})",
+                     R"({"type":"finding","ts":")" + ts +
+                         R"(","tool":"dce-audit","check":"c","target":"d0","status":"fail","severity":"high","message":"m"})"}) {
+                    dce::store::Row row;
+                    std::string why;
+                    if (!dce::store::to_row(dce::Json::parse(line), site, row, why))
+                        __builtin_trap();
+                    rows.push_back(std::move(row));
+                }
+            }
+        }
+        dce::store::Writer w(*d);
+        dce::store::Counts counts;
+        if (!w.write(rows, counts, error)) __builtin_trap();
         return d;
     }();
     static dce::api::Router router = [] {
@@ -51,6 +82,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)dce::crypto::from_base64(body);
     std::vector<std::string> scopes;
     (void)dce::api::parse_scopes(body, scopes, error);
+    if (auto ms = dce::api::parse_time_ms(body, error);
+        ms && (*ms < dce::api::min_time_ms || *ms > dce::api::max_time_ms))
+        __builtin_trap();
+    if (auto ms = dce::api::parse_duration_ms(body, error);
+        ms && (*ms < 1 || *ms > dce::api::max_duration_ms))
+        __builtin_trap();
+    (void)dce::api::parse_label(body, error);
 
     dce::api::Request req;
     req.method = "GET";

@@ -13,6 +13,11 @@ namespace dce::api {
 struct DataOptions {
     std::int64_t default_limit = 1000;
     std::int64_t max_limit = 10000;
+    /// GET /api/v1/readings without `since`: this long before `until` (or now).
+    std::int64_t default_range_ms = 3600000;
+    /// GET /api/v1/readings with `every`: at most this many buckets per series in the
+    /// range, so one request cannot ask for millions.
+    std::int64_t max_buckets = 11000;
 };
 
 /// The site a query of `who` may read, from the principal and the request's `site`
@@ -22,7 +27,9 @@ struct DataOptions {
 std::optional<std::string> site_for(const Request& req, const Principal& who,
                                     std::optional<Response>& error);
 
-/// GET /api/v1/devices (read:inventory) and GET /api/v1/readings/latest (read:readings).
+/// GET /api/v1/devices (read:inventory), /api/v1/readings/latest and /api/v1/readings
+/// (read:readings), /api/v1/events (read:events), /api/v1/findings (read:findings); all
+/// with keyset cursors (`cursor`, `next`, Link rel="next").
 void add_data_routes(Router& router, store::Db& db, DataOptions options = {});
 
 }  // namespace dce::api

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <limits>
 #include <variant>
 
 namespace dce::store {
@@ -45,6 +46,19 @@ struct Where {
                 }
                 c += column + " LIKE " + add(pat) + " ESCAPE '\\'";
             }
+        }
+        clauses.push_back(c + ")");
+    }
+    // Keyset pagination: (columns) > (key), or >= with `inclusive`.
+    void after(const std::string& columns, const RowKey& key, bool inclusive = false) {
+        if (key.empty()) return;
+        std::string c = "(" + columns + ") " + (inclusive ? ">=" : ">") + " (";
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            c += i ? ", " : "";
+            if (auto* n = std::get_if<std::int64_t>(&key[i]))
+                c += add(*n);
+            else
+                c += add(std::get<std::string>(key[i]));
         }
         clauses.push_back(c + ")");
     }
@@ -101,8 +115,17 @@ bool run_stmt(Db& db, const std::string& sql, const Where& w, const std::functio
     }
 }
 
-bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
-                    std::string& error) {
+using KeyedEmit = std::function<bool(const Json&, const RowKey&)>;
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    std::int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                     : std::numeric_limits<std::int64_t>::min();
+    return r;
+}
+
+bool query_readings(Db& db, const Query& q, const KeyedEmit& emit, std::string& error) {
     Where w;
     if (q.site) w.clauses.push_back("s.site = " + w.add(*q.site));
     w.in("s.device", q.devices);
@@ -119,12 +142,25 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
             w.clauses.push_back("(CASE WHEN s.labels = '' THEN NULL ELSE s.labels::jsonb ->> " +
                                 path + " END) = " + val);
     }
+    if (q.last) {
+        w.after("s.site, s.device, s.metric, s.labels", q.after);
+    } else if (q.every_ms > 0 && q.after.size() == 2) {
+        // Buckets go on at the next bucket of the series the last page ended in.
+        w.after("s.id, r.ts",
+                RowKey{q.after[0], saturating_add(std::get<std::int64_t>(q.after[1]), q.every_ms)},
+                true);
+    } else if (!q.after.empty()) {
+        // The plain bound on ts lets both databases use their time index (and PostgreSQL
+        // prune partitions); the row value decides within one ts.
+        w.clauses.push_back("r.ts >= " + w.add(std::get<std::int64_t>(q.after[0])));
+        w.after("r.ts, s.site, s.device, s.metric, s.labels", q.after);
+    }
     std::string time;
     if (q.since) time += " AND r.ts >= " + w.add(*q.since);
     if (q.until) time += " AND r.ts < " + w.add(*q.until);
     const std::string cols =
         "SELECT s.site, s.device, s.metric, s.labels, s.unit, s.source, r.ts, r.num, r.txt, "
-        "r.extra";
+        "r.extra, s.id";
     std::string sql;
     if (q.last) {
         // One index probe per series for its newest ts (within the range, if any):
@@ -187,13 +223,21 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
     };
     if (q.every_ms <= 0)
         return run_stmt(
-            db, sql, w, [&](Stmt& st) { return emit(make(st)); }, error);
+            db, sql, w,
+            [&](Stmt& st) {
+                RowKey key;
+                if (!q.last) key.emplace_back(st.col_int(6));
+                for (int c = 0; c < 4; ++c)
+                    key.emplace_back(st.col_text(c));
+                return emit(make(st), key);
+            },
+            error);
 
     // Buckets: min/max/avg/last of numeric values, emitted as readings whose value is
     // the average, so the output still pipes into anything that reads readings.
     struct Bucket {
         Json first;
-        std::int64_t start = 0;
+        std::int64_t series = 0, start = 0;
         double min = 0, max = 0, sum = 0, last = 0;
         std::int64_t count = 0;
     } b;
@@ -212,7 +256,8 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
         r["count"] = b.count;
         r["bucket_ms"] = q.every_ms;
         b.count = 0;
-        if (!emit(r) || (q.limit > 0 && ++emitted >= q.limit)) stop = true;
+        if (!emit(r, RowKey{b.series, b.start}) || (q.limit > 0 && ++emitted >= q.limit))
+            stop = true;
     };
     bool ok = run_stmt(
         db, sql, w,
@@ -229,6 +274,7 @@ bool query_readings(Db& db, const Query& q, const std::function<bool(const Json&
                 b = Bucket{};
                 b.first = make(st);
                 b.first.erase("source");
+                b.series = st.col_int(10);
                 b.start = start;
                 b.min = b.max = v;
             }
@@ -257,12 +303,34 @@ bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error) {
         error);
 }
 
+std::vector<bool> query_key_shape(const Query& q) {
+    if (q.kind == Kind::device) return {false, false};  // site, id
+    if (q.kind != Kind::reading) return {true, true};   // ts, id
+    if (q.last) return {false, false, false, false};
+    if (q.every_ms > 0) return {true, true};
+    return {true, false, false, false, false};
+}
+
 bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
                std::string& error) {
+    return run_query_keyed(
+        db, q, [&](const Json& rec, const RowKey&) { return emit(rec); }, error);
+}
+
+bool run_query_keyed(Db& db, const Query& q, const KeyedEmit& emit, std::string& error) {
+    if (!q.after.empty()) {
+        auto shape = query_key_shape(q);
+        bool fits = shape.size() == q.after.size();
+        for (std::size_t i = 0; fits && i < shape.size(); ++i)
+            fits = shape[i] == std::holds_alternative<std::int64_t>(q.after[i]);
+        if (!fits) return error = "a key of another shape than the query's order", false;
+    }
     if (q.kind == Kind::reading) return query_readings(db, q, emit, error);
     const KindSpec& k = kind_spec(q.kind);
+    const std::vector<bool> shape = query_key_shape(q);
     Where w;
     if (q.site) w.clauses.push_back("site = " + w.add(*q.site));
+    w.after(std::string(k.order), q.after);
     for (const KindFilter& f : k.filters) {
         const auto& values = q.*f.values;
         if (f.pattern) {
@@ -285,6 +353,8 @@ bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& e
     std::string sql = "SELECT site, rec";
     for (std::string_view f : k.time_fields)
         sql += ", " + std::string(f);
+    const int key_col = 2 + static_cast<int>(k.time_fields.size());
+    sql += ", " + std::string(k.order);
     sql += " FROM " + std::string(k.table) + w.sql();
     if (q.ordered) sql += " ORDER BY " + std::string(k.order);
     if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
@@ -294,7 +364,15 @@ bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& e
             Json r = with_site(st.col_text(1), st.col_text(0));
             for (std::size_t i = 0; i < k.time_fields.size(); ++i)
                 r[std::string(k.time_fields[i])] = format_ms(st.col_int(static_cast<int>(i) + 2));
-            return emit(r);
+            RowKey key;
+            for (std::size_t i = 0; i < shape.size(); ++i) {
+                int c = key_col + static_cast<int>(i);
+                if (shape[i])
+                    key.emplace_back(st.col_int(c));
+                else
+                    key.emplace_back(st.col_text(c));
+            }
+            return emit(r, key);
         },
         error);
 }

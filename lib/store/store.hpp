@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace dce::store {
@@ -135,6 +136,10 @@ class Writer {
     std::unordered_map<std::string, std::int64_t> series_ids_;
 };
 
+/// Keyset pagination: the values of one row's ORDER BY columns, integers or text.
+using KeyValue = std::variant<std::int64_t, std::string>;
+using RowKey = std::vector<KeyValue>;
+
 /// What to read back.
 struct Query {
     Kind kind = Kind::reading;
@@ -151,6 +156,10 @@ struct Query {
     std::vector<std::string> types;            ///< other: record types
     std::int64_t limit = 0;                    ///< 0: no limit
     bool ordered = true;                       ///< false for export: storage order
+    /// Keyset pagination: only rows after this key (a key run_query_keyed gave), compared
+    /// as a row value with the ORDER BY columns; empty: from the start. Its shape must be
+    /// query_key_shape(q)'s.
+    RowKey after;
 };
 
 /// Every site present (records without a site count as ""), sorted.
@@ -160,6 +169,16 @@ bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error);
 /// early when emit returns false.
 bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
                std::string& error);
+
+/// As run_query, and gives each record's key: put it in Query::after to go on after that
+/// record. Keys: devices (site, id); last readings (site, device, metric, labels);
+/// readings (ts, site, device, metric, labels); readings with every_ms (series, start of
+/// the bucket); the other kinds (ts, id).
+bool run_query_keyed(Db& db, const Query& q,
+                     const std::function<bool(const Json&, const RowKey&)>& emit,
+                     std::string& error);
+/// The shape of a key for `q`: true where the value is an integer, false for text.
+std::vector<bool> query_key_shape(const Query& q);
 
 struct PruneResult {
     Kind kind;

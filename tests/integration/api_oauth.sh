@@ -11,16 +11,9 @@
 if [ -z "${API_OAUTH_SOURCED:-}" ]; then
     . "$(dirname "$0")/../lib/common.sh"
 fi
-. "$DCE_SOURCE_DIR/tests/lib/tls.sh"
-need dce-store curl jq python3
-
-tls_init
-tls_leaf api "/CN=localhost/O=dce-tools tests" "IP:127.0.0.1,DNS:localhost"
-
-DB=${API_DB:-$T/store.db}
-KEY=${API_TOKEN_KEY:-$DB.token-key}
-keyopt=()
-[ -n "${API_TOKEN_KEY:-}" ] && keyopt=(--token-key "$KEY")
+. "$DCE_SOURCE_DIR/tests/lib/api.sh"
+need python3
+api_init
 # Two sites' inventories and readings, and one device without a site.
 cat >"$T/data.jsonl" <<'JSONL'
 {"type":"device","ts":"2026-11-30T00:00:00.000Z","id":"snmp://10.1.0.1:161","target":"10.1.0.1","transport":"snmp","site":"paris"}
@@ -31,17 +24,10 @@ cat >"$T/data.jsonl" <<'JSONL'
 JSONL
 check_status "ingest" 0 dce-store ingest --db "$DB" "$T/data.jsonl" 2>"$T/ingest.err"
 
-add_client() {  # add_client NAME SCOPES [SITE]
-    local site=()
-    [ -n "${3:-}" ] && site=(--site "$3")
-    dce-store client add "$1" --db "$DB" --scope "$2" "${site[@]}" >"$T/$1.json" 2>>"$T/clients.err" ||
-        fail "client add $1: $(cat "$T/clients.err")"
-}
 add_client paris read:inventory,read:readings paris
 add_client lyon read:inventory,read:readings lyon
 add_client narrow read:inventory
 add_client ops read:inventory,read:readings
-secret() { jq -r .client_secret "$T/$1.json"; }
 check_eq "the secret is 256 bits, base64url" 43 "$(secret paris | tr -d '\n' | wc -c)"
 dce-store client list --db "$DB" >"$T/list.jsonl" 2>/dev/null
 jq_eq "client list names every client" "$T/list.jsonl" '[.[].client_id] | join(",")' "lyon,narrow,ops,paris"
@@ -54,20 +40,8 @@ if [ -f "$DB" ]; then
 fi
 
 # ---- server A: HTTPS, default token lifetime --------------------------------------------
-port=$(free_port)
-bg_start dce-store serve --db "$DB" "${keyopt[@]}" --listen "127.0.0.1:$port" --cert "$PKI/api.crt" --key "$PKI/api.key" \
-    2>"$T/serve.log"
-wait_tcp "$port" 20 || fail "dce-store serve did not listen on $port: $(cat "$T/serve.log")"
-URL=https://127.0.0.1:$port
-CURL=(curl -sS --max-time 20 --cacert "$PKI/ca.crt")
+api_serve
 check_eq "the token key file is mode 600" 600 "$(stat -c %a "$KEY")"
-
-# req NAME ARGS...: runs curl, body in $T/NAME.body, headers in $T/NAME.hdr, prints status.
-req() {
-    local name=$1; shift
-    "${CURL[@]}" -o "$T/$name.body" -D "$T/$name.hdr" -w '%{http_code}' "$@" 2>"$T/$name.curl"
-}
-hdr() { grep -i "^$2:" "$T/$1.hdr" | head -1 | tr -d '\r'; }
 
 # Tokens, by client_secret_basic and by client_secret_post.
 check_eq "token by client_secret_basic" 200 "$(req tb -u "paris:$(secret paris)" -d grant_type=client_credentials "$URL/oauth2/token")"
