@@ -3,6 +3,7 @@
 // Basic credential, a scope list, then dispatch through the real data routes on an
 // in-memory store with a token that is accepted (bound to a site), so parameter
 // handling and site scoping see arbitrary input. Input: the target, a newline, the body.
+#include "api/changes.hpp"
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
 #include "crypto/secrets.hpp"
@@ -35,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static dce::api::Router router = [] {
         dce::api::Router r;
         dce::api::add_data_routes(r, *db);
+        dce::api::add_changes_route(r, *db);
         return r;
     }();
     static AcceptAll auth;

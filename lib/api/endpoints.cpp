@@ -7,7 +7,6 @@
 #include <set>
 
 namespace dce::api {
-namespace {
 
 // Unknown parameters are refused, not ignored: a misspelt filter must not quietly return
 // everything.
@@ -39,6 +38,8 @@ bool wants_ndjson(const Request& req) {
     auto accept = req.header("accept");
     return accept && accept->find("application/x-ndjson") != std::string::npos;
 }
+
+namespace {
 
 // Runs the query and answers {"data": [...]} or, for Accept: application/x-ndjson, one
 // record per line.
