@@ -61,7 +61,7 @@ sqlite3 "$V1" <"$DATA/schema-v1.sql"
 check_eq "fixture is version 1" 1 "$(sqlite3 "$V1" "SELECT max(version) FROM schema_version")"
 dce-store migrate --db "$V1" 2>"$T/mig.err"
 check_eq "migrate exits 0" 0 $?
-check_contains "migrate reports the step" "$(cat "$T/mig.err")" "schema version 1 -> 5"
+check_contains "migrate reports the step" "$(cat "$T/mig.err")" "schema version 1 -> 6"
 check_eq "now the current version" 6 "$(sqlite3 "$V1" "SELECT max(version) FROM schema_version")"
 check_eq "integrity after the upgrade" ok "$(sqlite3 "$V1" "PRAGMA integrity_check")"
 dce-store export --db "$V1" >"$T/v1.jsonl" 2>/dev/null
