@@ -5,6 +5,7 @@
 // records of two sites, with a token that is accepted (bound to one of them), so
 // parameter handling, cursors and site scoping see arbitrary input. Input: the target, a
 // newline, the body.
+#include "api/changes.hpp"
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
 #include "api/params.hpp"
@@ -66,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static dce::api::Router router = [] {
         dce::api::Router r;
         dce::api::add_data_routes(r, *db);
+        dce::api::add_changes_route(r, *db);
         return r;
     }();
     static AcceptAll auth;

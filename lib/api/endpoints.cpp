@@ -11,7 +11,6 @@
 #include <set>
 
 namespace dce::api {
-namespace {
 
 // Unknown parameters are refused, not ignored: a misspelt filter must not quietly return
 // everything.
@@ -43,6 +42,8 @@ bool wants_ndjson(const Request& req) {
     auto accept = req.header("accept");
     return accept && accept->find("application/x-ndjson") != std::string::npos;
 }
+
+namespace {
 
 // ---- cursors: base64url of the JSON array of the last record's key (store::RowKey) ----
 

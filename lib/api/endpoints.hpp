@@ -27,6 +27,14 @@ struct DataOptions {
 std::optional<std::string> site_for(const Request& req, const Principal& who,
                                     std::optional<Response>& error);
 
+/// 400 when the request has a query parameter not in `known`.
+std::optional<Response> check_params(const Request& req,
+                                     const std::vector<std::string_view>& known);
+/// `limit`: 1..max_limit, default_limit when absent; 400 otherwise.
+std::optional<Response> read_limit(const Request& req, const DataOptions& o, std::int64_t& limit);
+/// True for Accept: application/x-ndjson (one record per line).
+bool wants_ndjson(const Request& req);
+
 /// GET /api/v1/devices (read:inventory), /api/v1/readings/latest and /api/v1/readings
 /// (read:readings), /api/v1/events (read:events), /api/v1/findings (read:findings); all
 /// with keyset cursors (`cursor`, `next`, Link rel="next").

@@ -65,7 +65,7 @@ Response Router::dispatch(const Request& req, Authenticator& auth) const {
             token.remove_prefix(1);
         if (token.empty() || !auth.authenticate(token, who))
             return unauthorized(401, "invalid_token", "the access token is invalid or expired");
-        if (!who.has_scope(match->scope)) {
+        if (match->scope != any_scope && !who.has_scope(match->scope)) {
             Response r =
                 unauthorized(403, "insufficient_scope",
                              "the access token lacks the scope " + match->scope, match->scope);

@@ -30,6 +30,10 @@ class Authenticator {
     virtual bool authenticate(std::string_view token, Principal& who) = 0;
 };
 
+/// Route::scope meaning "any valid access token, whatever its scopes" (the handler
+/// filters by scope itself: GET /api/v1/changes).
+inline constexpr std::string_view any_scope = "*";
+
 using Handler = std::function<Response(const Request&, const Principal&)>;
 
 struct Route {

@@ -1,5 +1,6 @@
 // Unit tests of the API's request parsing and route table, without sockets.
 #include "api/router.hpp"
+#include "api/changes.hpp"
 #include "api/endpoints.hpp"
 #include "api/server.hpp"
 
@@ -156,4 +157,32 @@ TEST_CASE("parse_listen takes IP literals and ports") {
     CHECK_FALSE(parse_listen("127.0.0.1:70000", host, port, error));
     CHECK_FALSE(parse_listen("127.0.0.1:", host, port, error));
     CHECK_FALSE(parse_listen("127.0.0.1", host, port, error));
+}
+
+TEST_CASE("a route of any_scope takes any valid token but still needs one") {
+    Router router = sample();
+    router.add({"GET", "/api/v1/changes", std::string(any_scope),
+                [](const Request&, const Principal& who) {
+                    Response r;
+                    r.body = who.client;
+                    return r;
+                },
+                ""});
+    FakeAuth auth;  // "good" carries read:inventory only
+    auto ok = router.dispatch(get("/api/v1/changes", "Bearer good"), auth);
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "alice");
+    CHECK(router.dispatch(get("/api/v1/changes"), auth).status == 401);
+    CHECK(router.dispatch(get("/api/v1/changes", "Bearer bad"), auth).status == 401);
+}
+
+TEST_CASE("the change feed shows each kind to the scope that reads it") {
+    using dce::store::Kind;
+    Principal who;
+    CHECK(change_kinds(who).empty());
+    who.scopes = {"read:events"};
+    CHECK(change_kinds(who) == std::vector<Kind>{Kind::event, Kind::other});
+    who.scopes = {"read:findings", "read:inventory", "read:readings", "read:events"};
+    CHECK(change_kinds(who) ==
+          std::vector<Kind>{Kind::device, Kind::reading, Kind::event, Kind::other, Kind::finding});
 }

@@ -166,7 +166,8 @@ constexpr std::string_view device_upsert =
     "devices.model END, "
     "rec = CASE WHEN excluded.last_seen >= devices.last_seen THEN excluded.rec ELSE "
     "devices.rec END, "
-    "last_seen = {GREATEST}(devices.last_seen, excluded.last_seen)";
+    "last_seen = {GREATEST}(devices.last_seen, excluded.last_seen), "
+    "seq = excluded.seq";  // an update is a change: the device moves to the feed's end
 constexpr std::string_view append_only = "ON CONFLICT DO NOTHING";
 
 // In the order of enum Kind (checked below).

@@ -57,6 +57,13 @@ struct KindSpec {
 std::span<const KindSpec> kind_specs();
 const KindSpec& kind_spec(Kind k);
 
+/// A reading from a row whose columns are site, device, metric, labels, unit, source,
+/// ts, num, txt, extra (query.cpp and changes.cpp select them in this order).
+Json reading_record(Stmt& st);
+/// A stored record of kind `k` from a row whose columns are site, rec, then the kind's
+/// time_fields.
+Json stored_record(const KindSpec& k, Stmt& st);
+
 /// --format table/csv for readings bucketed with --every.
 inline constexpr std::string_view bucket_output =
     "site ts device metric labels min max avg last count unit";

@@ -313,7 +313,7 @@ bool Writer::write_once_pg(const std::vector<Row>& rows, Counts& counts, std::st
                            bool& busy) {
     auto t = std::chrono::steady_clock::now();
     if (!db_.begin_write(e)) return false;
-    bool ok = write_sites(rows, e, busy);
+    bool ok = begin_changes(e, busy) && write_sites(rows, e, busy);
     std::vector<const Row*> readings;
     readings.reserve(rows.size());
     for (std::size_t i = 0; ok && i < rows.size(); ++i) {

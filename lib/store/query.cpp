@@ -195,32 +195,7 @@ bool query_readings(Db& db, const Query& q, const KeyedEmit& emit, std::string& 
     }
     if (q.limit > 0 && q.every_ms == 0) sql += " LIMIT " + std::to_string(q.limit);
 
-    auto make = [](Stmt& st) {
-        Json r = Json::object();
-        Json extra = st.is_null(9) ? Json::object() : Json::parse(st.col_text(9), nullptr, false);
-        if (!extra.is_object()) extra = Json::object();
-        r["type"] = "reading";
-        r["ts"] = format_ms(st.col_int(6));
-        std::string site = st.col_text(0);
-        if (!site.empty()) r["site"] = site;
-        r["device"] = st.col_text(1);
-        r["metric"] = st.col_text(2);
-        if (extra.contains("value"))  // booleans, and integers beyond 2^53 exactly
-            r["value"] = extra["value"];
-        else if (!st.is_null(7))
-            r["value"] = number_json(st.col_double(7));
-        else if (!st.is_null(8))
-            r["value"] = st.col_text(8);
-        else
-            r["value"] = nullptr;
-        if (!st.is_null(4)) r["unit"] = st.col_text(4);
-        std::string labels = st.col_text(3);
-        if (!labels.empty()) r["labels"] = Json::parse(labels, nullptr, false);
-        if (!st.is_null(5)) r["source"] = st.col_text(5);
-        for (auto it = extra.begin(); it != extra.end(); ++it)
-            if (it.key() != "value") r[it.key()] = *it;
-        return r;
-    };
+    auto make = [](Stmt& st) { return reading_record(st); };
     if (q.every_ms <= 0)
         return run_stmt(
             db, sql, w,
@@ -292,6 +267,42 @@ bool query_readings(Db& db, const Query& q, const KeyedEmit& emit, std::string& 
 
 }  // namespace
 
+// A reading from the columns site, device, metric, labels, unit, source, ts, num, txt,
+// extra (query.cpp's and changes.cpp's SELECTs).
+Json reading_record(Stmt& st) {
+    Json r = Json::object();
+    Json extra = st.is_null(9) ? Json::object() : Json::parse(st.col_text(9), nullptr, false);
+    if (!extra.is_object()) extra = Json::object();
+    r["type"] = "reading";
+    r["ts"] = format_ms(st.col_int(6));
+    std::string site = st.col_text(0);
+    if (!site.empty()) r["site"] = site;
+    r["device"] = st.col_text(1);
+    r["metric"] = st.col_text(2);
+    if (extra.contains("value"))  // booleans, and integers beyond 2^53 exactly
+        r["value"] = extra["value"];
+    else if (!st.is_null(7))
+        r["value"] = number_json(st.col_double(7));
+    else if (!st.is_null(8))
+        r["value"] = st.col_text(8);
+    else
+        r["value"] = nullptr;
+    if (!st.is_null(4)) r["unit"] = st.col_text(4);
+    std::string labels = st.col_text(3);
+    if (!labels.empty()) r["labels"] = Json::parse(labels, nullptr, false);
+    if (!st.is_null(5)) r["source"] = st.col_text(5);
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        if (it.key() != "value") r[it.key()] = *it;
+    return r;
+}
+
+Json stored_record(const KindSpec& k, Stmt& st) {
+    Json r = with_site(st.col_text(1), st.col_text(0));
+    for (std::size_t i = 0; i < k.time_fields.size(); ++i)
+        r[std::string(k.time_fields[i])] = format_ms(st.col_int(static_cast<int>(i) + 2));
+    return r;
+}
+
 bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error) {
     sites.clear();
     return run_stmt(
@@ -361,9 +372,7 @@ bool run_query_keyed(Db& db, const Query& q, const KeyedEmit& emit, std::string&
     return run_stmt(
         db, sql, w,
         [&](Stmt& st) {
-            Json r = with_site(st.col_text(1), st.col_text(0));
-            for (std::size_t i = 0; i < k.time_fields.size(); ++i)
-                r[std::string(k.time_fields[i])] = format_ms(st.col_int(static_cast<int>(i) + 2));
+            Json r = stored_record(k, st);
             RowKey key;
             for (std::size_t i = 0; i < shape.size(); ++i) {
                 int c = key_col + static_cast<int>(i);

@@ -167,6 +167,49 @@ CREATE INDEX api_tokens_client ON api_tokens (client);
 CREATE INDEX api_tokens_expires ON api_tokens (expires);
 )SQL";
 
+// Version 6: an insertion sequence `seq` in every stored kind's table, for the API's
+// change feed (store/changes.cpp, docs/STORE.md "Change feed"). Offsets never repeat
+// across tables. Existing rows are numbered once here, table by table (a rewrite of each
+// table: the migration's cost grows with the store).
+//
+// SQLite has one writer at a time, so a one-row counter read and moved by each write
+// transaction makes numbers increase in commit order.
+constexpr const char* v6_tables[] = {"devices", "events", "certs",   "findings",
+                                     "errors",  "others", "readings"};
+std::string ddl_v6_sqlite() {
+    std::string sql =
+        "CREATE TABLE changes_counter (next BIGINT NOT NULL);\n"
+        "INSERT INTO changes_counter (next) VALUES (1);\n";
+    for (std::string t : v6_tables) {
+        // readings is WITHOUT ROWID, keyed (ts, series); the others number by rowid.
+        bool rowid = t != "readings";
+        std::string key = rowid ? "rowid" : "ts, series";
+        std::string cols = rowid ? "rowid AS rid" : key;
+        std::string join =
+            rowid ? t + ".rowid = x.rid" : t + ".ts = x.ts AND " + t + ".series = x.series";
+        sql += "ALTER TABLE " + t + " ADD COLUMN seq BIGINT;\n";
+        sql += "UPDATE " + t + " SET seq = (SELECT next FROM changes_counter) + x.n - 1 FROM " +
+               "(SELECT " + cols + ", row_number() OVER (ORDER BY " + key + ") AS n FROM " + t +
+               ") x WHERE " + join + ";\n";
+        sql += "UPDATE changes_counter SET next = next + (SELECT count(*) FROM " + t + ");\n";
+        sql += "CREATE INDEX " + t + "_seq ON " + t + " (seq);\n";
+    }
+    return sql;
+}
+// PostgreSQL numbers rows from a sequence (CACHE 1: values are handed out in call order
+// across sessions), each table's column defaulting to nextval; ADD COLUMN with that
+// default numbers existing rows while it rewrites the table (readings: every partition).
+// Writers run in parallel; the reader's horizon (changes.cpp) keeps the feed gap-free.
+std::string ddl_v6_postgres() {
+    std::string sql = "CREATE SEQUENCE changes_seq;\n";
+    for (std::string t : v6_tables)
+        sql += "ALTER TABLE " + t +
+               " ADD COLUMN seq BIGINT NOT NULL DEFAULT nextval('changes_seq');\n"
+               "CREATE INDEX " +
+               t + "_seq ON " + t + " (seq);\n";
+    return sql;
+}
+
 }  // namespace
 
 bool read_schema_version(Db& db, int& version, std::string& error) {
@@ -222,6 +265,9 @@ bool migrate(Db& db, std::string& error, int target) {
             }
             if (next == 4 && db.dialect() == Dialect::postgres) ok = db.exec(ddl_v4_postgres, err);
             if (next == 5) ok = db.exec(ddl_v5, err);
+            if (next == 6)
+                ok = db.exec(db.dialect() == Dialect::sqlite ? ddl_v6_sqlite() : ddl_v6_postgres(),
+                             err);
         }
         if (ok) {
             auto st =

@@ -70,6 +70,12 @@ std::string insert_sql(const KindSpec& k, Dialect d) {
         cols += (i ? ", " : "") + std::string(k.columns[i].name);
         vals += (i ? ", $" : "$") + std::to_string(i + 1);
     }
+    // The change feed's offset: bound by the writer on SQLite, the column's default
+    // (nextval) on PostgreSQL.
+    if (d == Dialect::sqlite) {
+        cols += ", seq";
+        vals += ", $" + std::to_string(k.columns.size() + 1);
+    }
     std::string conflict(k.on_conflict);
     auto swap = [&](std::string_view key, std::string_view with) {
         for (auto p = conflict.find(key); p != std::string::npos; p = conflict.find(key, p))
@@ -121,11 +127,18 @@ bool Writer::prepare_all(std::string& e) {
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, metric, labels) "
             "DO UPDATE SET unit = excluded.unit, source = excluded.source RETURNING id",
             e);
+    const bool lite = db_.dialect() == Dialect::sqlite;
+    const std::string reading_cols =
+        lite ? "INSERT INTO readings (series, ts, num, txt, extra, seq) VALUES "
+             : "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
+    auto reading_values = [&](int b) {
+        std::string v = "($" + std::to_string(b + 1);
+        for (int i = 2; i <= reading_params(); ++i)
+            v += ", $" + std::to_string(b + i);
+        return v + ")";
+    };
     if (ok && series_)
-        reading_ = db_.prepare(
-            "INSERT INTO readings (series, ts, num, txt, extra) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            e);
+        reading_ = db_.prepare(reading_cols + reading_values(0) + " ON CONFLICT DO NOTHING", e);
     if (ok && reading_)
         series_get_ = db_.prepare(
             "SELECT id, coalesce(unit, ''), coalesce(source, '') FROM series WHERE "
@@ -142,17 +155,21 @@ bool Writer::prepare_all(std::string& e) {
         series_last_ = db_.prepare(last_sql, e);
     }
     if (ok && series_last_) {
-        std::string sql = "INSERT INTO readings (series, ts, num, txt, extra) VALUES ";
-        for (std::size_t i = 0; i < reading_chunk; ++i) {
-            int b = static_cast<int>(i * 5);
-            sql += (i ? ", ($" : "($") + std::to_string(b + 1) + ", $" + std::to_string(b + 2) +
-                   ", $" + std::to_string(b + 3) + ", $" + std::to_string(b + 4) + ", $" +
-                   std::to_string(b + 5) + ")";
-        }
+        std::string sql = reading_cols;
+        for (std::size_t i = 0; i < reading_chunk; ++i)
+            sql += (i ? ", " : "") + reading_values(static_cast<int>(i) * reading_params());
         reading_many_ = db_.prepare(sql + " ON CONFLICT DO NOTHING", e);
     }
-    // Prepared last: site_ set means every statement is ready.
     if (ok && reading_many_)
+        changes_begin_ = db_.prepare(lite ? "SELECT next FROM changes_counter"
+                                          : "SELECT pg_advisory_xact_lock_shared(" +
+                                                std::to_string(changes_lock_base) +
+                                                " + last_value) FROM changes_seq",
+                                     e);
+    if (ok && changes_begin_ && lite)
+        changes_end_ = db_.prepare("UPDATE changes_counter SET next = $1", e);
+    // Prepared last: site_ set means every statement is ready.
+    if (ok && changes_begin_ && (!lite || changes_end_))
         site_ = db_.prepare("INSERT INTO sites (name) VALUES ($1) ON CONFLICT DO NOTHING", e);
     return site_ != nullptr;
 }
@@ -231,6 +248,8 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
         default: {
             Stmt& s = *inserts_[static_cast<std::size_t>(r.kind)];
             bind_columns(s, kind_spec(r.kind), r);
+            if (db_.dialect() == Dialect::sqlite)
+                s.bind_int(static_cast<int>(kind_spec(r.kind).columns.size() + 1), seq_next_++);
             return run(s);
         }
     }
@@ -238,7 +257,8 @@ bool Writer::write_row(const Row& r, Counts& counts, std::string& e, bool& busy)
 }
 
 namespace {
-void bind_reading(Stmt& s, int base, std::int64_t id, const Row& r) {
+void bind_reading(Stmt& s, int base, std::int64_t id, const Row& r, std::int64_t* seq) {
+    if (seq) s.bind_int(base + 6, (*seq)++);
     s.bind_int(base + 1, id);
     s.bind_int(base + 2, r.ts);
     if (r.has_num)
@@ -273,12 +293,12 @@ bool Writer::flush_readings(Counts& counts, std::string& e, bool& busy) {
     bool ok = true;
     if (pending_.size() == reading_chunk) {
         for (std::size_t i = 0; i < pending_.size(); ++i)
-            bind_reading(*reading_many_, static_cast<int>(i * 5), pending_[i].first,
-                         *pending_[i].second);
+            bind_reading(*reading_many_, static_cast<int>(i) * reading_params(), pending_[i].first,
+                         *pending_[i].second, seq_ptr());
         ok = run(*reading_many_, pending_.size());
     } else {
         for (std::size_t i = 0; ok && i < pending_.size(); ++i) {
-            bind_reading(*reading_, 0, pending_[i].first, *pending_[i].second);
+            bind_reading(*reading_, 0, pending_[i].first, *pending_[i].second, seq_ptr());
             ok = run(*reading_, 1);
         }
     }
@@ -317,7 +337,7 @@ bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::strin
         busy = true;
         return false;
     }
-    bool ok = write_sites(rows, e, busy);
+    bool ok = begin_changes(e, busy) && write_sites(rows, e, busy);
     pending_.clear();
     batch_last_.clear();
     for (std::size_t i = 0; ok && i < rows.size(); ++i)
@@ -352,11 +372,46 @@ bool Writer::write_once(const std::vector<Row>& rows, Counts& counts, std::strin
         }
         u.reset();
     }
+    ok = ok && end_changes(e, busy);
     if (ok && db_.commit(e)) return true;
     db_.rollback();
     // Series ids made in the rolled-back transaction no longer exist.
     series_ids_.clear();
     return false;
+}
+
+// The change feed's offsets (changes.cpp). SQLite: this transaction is the only writer;
+// it takes numbers from the counter row and moves the counter before commit. PostgreSQL:
+// rows number themselves (nextval); first the transaction holds a shared advisory lock
+// named after the sequence's current value, at or below every number it will take, so a
+// reader of the feed sees it in flight and stops below it until it ends.
+bool Writer::begin_changes(std::string& e, bool& busy) {
+    Stmt& st = *changes_begin_;
+    auto r = st.step();
+    if (r != Stmt::Step::row) {
+        busy = st.busy() || db_.conflict();
+        e = st.error();
+        st.reset();
+        return false;
+    }
+    if (db_.dialect() == Dialect::sqlite) seq_next_ = st.col_int(0);
+    while (st.step() == Stmt::Step::row) {
+    }
+    st.reset();
+    return true;
+}
+
+bool Writer::end_changes(std::string& e, bool& busy) {
+    if (db_.dialect() != Dialect::sqlite) return true;
+    Stmt& st = *changes_end_;
+    st.bind_int(1, seq_next_);
+    bool ok = st.step() != Stmt::Step::error;
+    if (!ok) {
+        busy = st.busy();
+        e = st.error();
+    }
+    st.reset();
+    return ok;
 }
 
 bool Writer::write(const std::vector<Row>& rows, Counts& counts, std::string& error) {

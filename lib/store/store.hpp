@@ -20,7 +20,7 @@
 
 namespace dce::store {
 
-inline constexpr int schema_version_current = 5;
+inline constexpr int schema_version_current = 6;
 
 /// 2^53: integers beyond it do not survive a double (the `num` column), so a reading's
 /// value beyond it is also kept exactly in `extra`.
@@ -106,6 +106,14 @@ class Writer {
     bool write_row(const Row& r, Counts& counts, std::string& error, bool& busy);
     bool flush_readings(Counts& counts, std::string& error, bool& busy);
     bool write_sites(const std::vector<Row>& rows, std::string& error, bool& busy);
+    // The change feed's offsets (seq): taken at the start of a write transaction and,
+    // on SQLite, given back to the counter before commit.
+    bool begin_changes(std::string& error, bool& busy);
+    bool end_changes(std::string& error, bool& busy);
+    std::int64_t* seq_ptr() { return db_.dialect() == Dialect::sqlite ? &seq_next_ : nullptr; }
+    int reading_params() const { return db_.dialect() == Dialect::sqlite ? 6 : 5; }
+    std::int64_t seq_next_ = 0;
+    std::unique_ptr<Stmt> changes_begin_, changes_end_;
     // PostgreSQL: COPY (pg_ingest.cpp).
     bool write_once_pg(const std::vector<Row>& rows, Counts& counts, std::string& error,
                        bool& busy);
@@ -161,6 +169,20 @@ struct Query {
     /// query_key_shape(q)'s.
     RowKey after;
 };
+
+/// Advisory lock keys at and above this name a PostgreSQL write transaction in flight
+/// for the change feed: the base plus a number at or below every offset it takes.
+inline constexpr std::int64_t changes_lock_base = std::int64_t{1} << 62;
+
+/// The change feed: records of `kinds` stored after offset `after` (the insertion
+/// sequence, schema v6), in offset order, each with an added "offset"; at most `limit`.
+/// `next_after` is where the next call resumes: the last offset given, or when fewer than
+/// `limit` came, the highest offset known committed (every record at or below it was
+/// already visible, so nothing committed later can fall behind it).
+bool read_changes(Db& db, std::int64_t after, const std::optional<std::string>& site,
+                  const std::vector<Kind>& kinds, std::int64_t limit,
+                  const std::function<bool(const Json&)>& emit, std::int64_t& next_after,
+                  std::string& error);
 
 /// Every site present (records without a site count as ""), sorted.
 bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error);

@@ -105,6 +105,13 @@ TEST_CASE("a version 1 database made by the old DDL is upgraded in place, data k
     // The new natural key includes the site: the same reading under a site is new.
     auto c = store_lines(*db, {r1}, "paris");
     CHECK(c[Kind::reading].stored == 1);
+    // v6 numbered the old rows once each (no two share an offset), the new one after.
+    CHECK(count(*db, "SELECT count(*) FROM devices WHERE seq IS NULL") == 0);
+    CHECK(count(*db,
+                "SELECT count(DISTINCT seq) FROM (SELECT seq FROM devices UNION ALL "
+                "SELECT seq FROM readings)") == 3);
+    CHECK(count(*db, "SELECT max(seq) FROM readings") == 3);
+    CHECK(count(*db, "SELECT next FROM changes_counter") == 4);
 }
 
 TEST_CASE("a database newer than this build is refused") {
@@ -482,6 +489,32 @@ std::vector<std::string> dumps(const std::vector<Json>& v) {
     return out;
 }
 
+struct Feed {
+    std::vector<Json> records;
+    std::int64_t next_after = 0;
+};
+
+Feed changes(Db& db, std::int64_t after, std::int64_t limit,
+             std::vector<Kind> kinds = {Kind::device, Kind::reading, Kind::event, Kind::other,
+                                        Kind::finding},
+             std::optional<std::string> site = std::nullopt) {
+    Feed f;
+    std::string error;
+    REQUIRE(read_changes(
+        db, after, site, kinds, limit, [&](const Json& r) { return f.records.push_back(r), true; },
+        f.next_after, error));
+    return f;
+}
+
+const std::string ev1 =
+    R"({"type":"event","ts":"2026-11-22T07:30:00.000Z","source":"127.0.0.1","transport":"snmp","name":"upsOnBattery","severity":"high"})";
+const std::string fd1 =
+    R"({"type":"finding","ts":"2026-11-22T07:30:00.000Z","tool":"dce-audit","check":"snmp.v1-disabled","target":"127.0.0.1","status":"fail","severity":"high","message":"SNMPv1 answers"})";
+std::string device_at(const char* ts) {
+    return std::string(R"({"type":"device","ts":")") + ts +
+           R"(","id":"snmp://127.0.0.1:161","target":"127.0.0.1","transport":"snmp"})";
+}
+
 }  // namespace
 
 TEST_CASE("keyset pages give every record once, in order, for every query shape") {
@@ -548,4 +581,66 @@ TEST_CASE("a key of another shape is an error, not a query") {
     CHECK(query_key_shape(q) == std::vector<bool>{true, true});
     q.kind = Kind::device;
     CHECK(query_key_shape(q) == std::vector<bool>{false, false});
+}
+
+TEST_CASE("the change feed gives every record once in insertion order page by page") {
+    auto db = memdb();
+    store_lines(*db, {device_at("2026-11-22T07:30:00.000Z"), r1, r2, ev1, fd1});
+    auto all = changes(*db, 0, 100);
+    REQUIRE(all.records.size() == 5);
+    std::multiset<std::string> types;
+    for (const Json& r : all.records)
+        types.insert(r["type"].get<std::string>());
+    CHECK(types == std::multiset<std::string>{"device", "reading", "reading", "event", "finding"});
+    for (std::size_t i = 1; i < all.records.size(); ++i)
+        CHECK(all.records[i]["offset"].get<std::int64_t>() >
+              all.records[i - 1]["offset"].get<std::int64_t>());
+    for (const Json& r : all.records)  // the contract's shape, plus "offset"
+        if (r["type"] == "reading" && r["ts"] == "2026-11-22T07:30:00.000Z")
+            CHECK(r["value"] == 97);
+    CHECK(all.next_after == all.records.back()["offset"].get<std::int64_t>());
+
+    // Two at a time: the same five, none twice.
+    std::vector<std::int64_t> seen;
+    std::int64_t after = 0;
+    for (int page = 0; page < 10; ++page) {
+        auto f = changes(*db, after, 2);
+        for (const Json& r : f.records)
+            seen.push_back(r["offset"]);
+        if (f.records.empty()) break;
+        after = f.next_after;
+    }
+    REQUIRE(seen.size() == 5);
+    CHECK(std::set<std::int64_t>(seen.begin(), seen.end()).size() == 5);
+
+    // Resuming from next_after: only what was stored since; a duplicate reading is not
+    // new, a device seen again is (it moves to the end).
+    auto c = store_lines(*db, {r1, r3, device_at("2026-11-22T08:30:00.000Z")});
+    CHECK(c[Kind::reading].duplicate == 1);
+    auto more = changes(*db, all.next_after, 100);
+    REQUIRE(more.records.size() == 2);
+    for (const Json& r : more.records) {
+        if (r["type"] == "reading") CHECK(r["metric"] == "pdu.outlet.state");
+        if (r["type"] == "device") CHECK(r["last_seen"] == "2026-11-22T08:30:00.000Z");
+    }
+    CHECK(more.records[0]["type"] != more.records[1]["type"]);
+    CHECK(changes(*db, more.next_after, 100).records.empty());
+    CHECK(changes(*db, more.next_after, 100).next_after == more.next_after);
+    // The device's old offset is gone: from 0 it appears once.
+    CHECK(changes(*db, 0, 100).records.size() == 6);
+}
+
+TEST_CASE("the change feed filters by kind and site") {
+    auto db = memdb();
+    store_lines(*db, {r1, ev1}, "paris");
+    store_lines(*db, {r2, fd1}, "lyon");
+    auto readings = changes(*db, 0, 100, {Kind::reading});
+    REQUIRE(readings.records.size() == 2);
+    // Skipped kinds still move next_after past them: nothing is read twice.
+    CHECK(readings.next_after == 4);
+    auto paris = changes(*db, 0, 100, {Kind::reading, Kind::event, Kind::finding}, "paris");
+    REQUIRE(paris.records.size() == 2);
+    for (const Json& r : paris.records)
+        CHECK(r["site"] == "paris");
+    CHECK(changes(*db, 0, 100, {}).records.empty());
 }

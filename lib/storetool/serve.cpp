@@ -1,4 +1,5 @@
 // dce-store serve and dce-store client: glue between the store's options and lib/api.
+#include "api/changes.hpp"
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
 #include "api/server.hpp"
@@ -20,8 +21,8 @@ int run_serve(ToolContext& ctx, const StoreOptions& o) {
     }
     auto header_timeout = parse_duration(o.header_timeout);
     auto body_timeout = parse_duration(o.body_timeout);
-    for (auto [name, d] : {std::pair{"--header-timeout", header_timeout},
-                           std::pair{"--body-timeout", body_timeout}})
+    for (auto [name, d] :
+         {std::pair{"--header-timeout", header_timeout}, std::pair{"--body-timeout", body_timeout}})
         if (!d || d->count() < 100 || *d > std::chrono::minutes(10)) {
             spdlog::error("{}: not a duration from 100ms to 10m", name);
             return exit_usage;
@@ -41,6 +42,7 @@ int run_serve(ToolContext& ctx, const StoreOptions& o) {
     api::Router router;
     api::add_oauth_routes(router, clients, tokens);
     api::add_data_routes(router, *db);
+    api::add_changes_route(router, *db);
     api::ServerOptions so;
     so.listen = o.listen;
     so.cert = o.cert;

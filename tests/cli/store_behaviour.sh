@@ -83,7 +83,7 @@ jq_eq "json is the default off a terminal" "$T/fail.jsonl" 'map(.check)|join(","
 $S stats --db "$DB" --format json >"$T/stats.json"
 jq_eq "stats counts readings" "$T/stats.json" '.[0].kinds.reading.rows' 7
 jq_eq "stats counts events" "$T/stats.json" '.[0].kinds.event.rows' 2
-jq_eq "stats schema version" "$T/stats.json" '.[0].schema_version' 5
+jq_eq "stats schema version" "$T/stats.json" '.[0].schema_version' 6
 
 # ---- export / import: a whole store moves unchanged -----------------------------------
 $S export --db "$DB" --output "$T/export.jsonl" 2>/dev/null

@@ -61,8 +61,8 @@ sqlite3 "$V1" <"$DATA/schema-v1.sql"
 check_eq "fixture is version 1" 1 "$(sqlite3 "$V1" "SELECT max(version) FROM schema_version")"
 dce-store migrate --db "$V1" 2>"$T/mig.err"
 check_eq "migrate exits 0" 0 $?
-check_contains "migrate reports the step" "$(cat "$T/mig.err")" "schema version 1 -> 5"
-check_eq "now the current version" 5 "$(sqlite3 "$V1" "SELECT max(version) FROM schema_version")"
+check_contains "migrate reports the step" "$(cat "$T/mig.err")" "schema version 1 -> 6"
+check_eq "now the current version" 6 "$(sqlite3 "$V1" "SELECT max(version) FROM schema_version")"
 check_eq "integrity after the upgrade" ok "$(sqlite3 "$V1" "PRAGMA integrity_check")"
 dce-store export --db "$V1" >"$T/v1.jsonl" 2>/dev/null
 validate_records "$T/v1.jsonl"
@@ -73,5 +73,5 @@ dce-store ingest --db "$V1" <"$DATA/all-types.jsonl" 2>"$T/after.err"
 check_eq "ingest after the upgrade" 0 $?
 check_contains "old readings recognised" "$(cat "$T/after.err")" "6 reading"
 dce-store migrate --db "$V1" 2>"$T/mig2.err"
-check_contains "a second migrate changes nothing" "$(cat "$T/mig2.err")" "schema version 5 is current"
+check_contains "a second migrate changes nothing" "$(cat "$T/mig2.err")" "schema version 6 is current"
 finish

@@ -69,8 +69,8 @@ sed -e 's/INTEGER PRIMARY KEY/BIGSERIAL PRIMARY KEY/; s/ WITHOUT ROWID//' "$DCE_
 check_eq "v1 loaded" 1 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
 dce-store migrate --db "$V1" 2>"$T/mig.err"
 check_eq "migrate exits 0" 0 $?
-check_contains "migrate says what it did" "$(cat "$T/mig.err")" "schema version 1 -> 5"
-check_eq "current version now" 5 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
+check_contains "migrate says what it did" "$(cat "$T/mig.err")" "schema version 1 -> 6"
+check_eq "current version now" 6 "$(pg_psql 'SELECT max(version) FROM schema_version' v1)"
 dce-store query readings --db "$V1" --format json >"$T/v1.jsonl"
 validate_records "$T/v1.jsonl"
 jq_eq "v1 readings kept" "$T/v1.jsonl" 'map(.value)|tostring' "[100,98]"
