@@ -132,6 +132,10 @@ def main():
                 key = (prm.get("name"), prm.get("in"))
                 if not prm.get("name") or prm.get("in") not in ("query", "header", "path", "cookie"):
                     bad(where, f"bad parameter {prm}")
+                if prm.get("in") == "header" and str(prm.get("name")).lower() in (
+                        "accept", "content-type", "authorization"):
+                    bad(where, f"header parameter {prm.get('name')} is ignored by OpenAPI; "
+                               "say it with content types or security")
                 if key in seen:
                     bad(where, f"parameter {key[0]} ({key[1]}) twice")
                 seen.add(key)
