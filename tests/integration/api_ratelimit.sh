@@ -79,5 +79,28 @@ check_contains "429s are in the request log" "$(cat "$T/serve.log")" "status=429
 for s in "$(secret alice)" "$(secret bob)" "$ALICE" "$BOB"; do
     check_not_contains "no token or secret in the log" "$(cat "$T/serve.log")" "$s"
 done
+# Limits off, four workers: parallel token requests write api_tokens through four
+# connections at once (SQLite's write lock, busy_timeout), and every token works.
+port2=$(free_port)
+bg_start dce-store serve --db "$DB" --listen "127.0.0.1:$port2" --insecure-http --workers 4 \
+    --rate-limit off --token-rate-limit off --token-peer-rate-limit off 2>"$T/serve2.log"
+wait_tcp "$port2" 20 || fail "second server did not listen: $(cat "$T/serve2.log")"
+# (`wait` names its pids: a bare one would wait for the servers too.)
+pids=()
+for i in $(seq 1 8); do
+    req p$i -u "alice:$(secret alice)" -d grant_type=client_credentials "http://127.0.0.1:$port2/oauth2/token" >"$T/p$i.code" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+all200=$(printf '200%.0s' $(seq 1 8))  # the eight status codes, side by side
+check_eq "8 parallel token requests on 4 workers: all 200" "$all200" "$(cat "$T"/p?.code)"
+pids=()
+for i in $(seq 1 8); do
+    tok=$(jq -r .access_token "$T/p$i.body")
+    req q$i -H "Authorization: Bearer $tok" "http://127.0.0.1:$port2/api/v1/devices" >"$T/q$i.code" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+check_eq "each of them reads devices, limits off" "$all200" "$(cat "$T"/q?.code)"
 check_status "a bad --rate-limit is a usage error" 2 dce-store serve --db "$DB" --insecure-http --rate-limit 5/x 2>/dev/null
 finish
