@@ -98,5 +98,9 @@ complete -c dce-store -n '__fish_seen_subcommand_from serve' -l max-connections 
 complete -c dce-store -n '__fish_seen_subcommand_from serve' -l max-body -d 'Largest request body accepted, in bytes' -x
 complete -c dce-store -n '__fish_seen_subcommand_from serve' -l header-timeout -d 'A request\'s header must arrive within this (also the keep-alive idle time); slower clients are cut off' -x
 complete -c dce-store -n '__fish_seen_subcommand_from serve' -l body-timeout -d 'A request\'s body must arrive within this after its header' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l workers -d 'Handler threads, each with its own database connection; 0: min(4, CPU cores)' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l rate-limit -d 'Requests per client with a bearer token, as RATE/s|m|h[:BURST], or off; more get 429 with Retry-After' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l token-rate-limit -d 'Token and revocation requests per client name they claim (each costs an scrypt)' -x
+complete -c dce-store -n '__fish_seen_subcommand_from serve' -l token-peer-rate-limit -d 'Token and revocation requests per peer address, whatever name they claim' -x
 complete -c dce-store -n 'not __fish_seen_subcommand_from ingest import query prune export stats sites migrate backup serve client' -a client -d 'Manage the API\'s OAuth2 clients'
 complete -c dce-store -n '__fish_seen_subcommand_from client' -s h -l help -d 'Print this help and exit'

@@ -417,6 +417,17 @@ std::string default_key_path(const std::string& db_spec) {
 
 // ---- endpoints -----------------------------------------------------------------------
 
+std::string claimed_client(const Request& req) {
+    std::string id, secret;
+    Params form;
+    std::string error;
+    if (!req.header("authorization")) parse_form(req.body, form, error);  // a bad form names no one
+    client_credentials(req, form, id, secret);
+    // Names no client can have share one bucket (and cannot collide with a real name).
+    if (!id.empty() && !valid_client_name(id)) return "(invalid)";
+    return id;
+}
+
 void add_oauth_routes(Router& router, ClientStore& clients, TokenStore& tokens) {
     router.add({"POST", "/oauth2/token", "",
                 [&clients, &tokens](const Request& req, const Principal&) {

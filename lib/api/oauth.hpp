@@ -81,6 +81,11 @@ bool load_or_create_key(const std::string& path, std::string& key, std::string& 
 /// $XDG_STATE_HOME/dce/api-token.key or ~/.local/state/dce/api-token.key.
 std::string default_key_path(const std::string& db_spec);
 
+/// The client name a token or revocation request claims (HTTP Basic user, else the
+/// form's client_id), unverified: the key of the token endpoint's rate limit. Empty when
+/// the request names none.
+std::string claimed_client(const Request& req);
+
 /// POST /oauth2/token and POST /oauth2/revoke.
 void add_oauth_routes(Router& router, ClientStore& clients, TokenStore& tokens);
 

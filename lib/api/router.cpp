@@ -36,6 +36,30 @@ bool Principal::has_scope(std::string_view scope) const {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
+// The rate limit for one request: per client for bearer routes (`who` set), else per
+// peer address and per claimed client name. 429 with Retry-After (RFC 6585 §4).
+std::optional<Response> Router::limited(const Request& req, const Principal* who) const {
+    if (!limits_) return std::nullopt;
+    auto now = limits_->clock ? limits_->clock() : RateLimiter::Clock::now();
+    std::chrono::seconds wait{0};
+    bool ok = true;
+    if (who) {
+        ok = !limits_->bearer || limits_->bearer->take(who->client, now, wait);
+    } else {
+        ok = !limits_->peer || limits_->peer->take(req.peer, now, wait);
+        std::string name = ok && limits_->claimed && limits_->claimed_client
+                               ? limits_->claimed_client(req)
+                               : std::string();
+        if (!name.empty()) ok = limits_->claimed->take(name, now, wait);
+    }
+    if (ok) return std::nullopt;
+    Response r =
+        problem(429, {}, "too many requests; retry after " + std::to_string(wait.count()) + " s");
+    r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+    if (who) r.client = who->client;
+    return r;
+}
+
 void Router::add(Route route) {
     routes_.push_back(std::move(route));
 }
@@ -55,6 +79,8 @@ Response Router::dispatch(const Request& req, Authenticator& auth) const {
         return r;
     }
     Principal who;
+    if (match->scope.empty())
+        if (auto r = limited(req, nullptr)) return *r;
     if (!match->scope.empty()) {
         auto authz = req.header("authorization");
         if (!authz) return unauthorized(401, {}, "an access token is required");
@@ -65,6 +91,7 @@ Response Router::dispatch(const Request& req, Authenticator& auth) const {
             token.remove_prefix(1);
         if (token.empty() || !auth.authenticate(token, who))
             return unauthorized(401, "invalid_token", "the access token is invalid or expired");
+        if (auto r = limited(req, &who)) return *r;
         if (match->scope != any_scope && !who.has_scope(match->scope)) {
             Response r =
                 unauthorized(403, "insufficient_scope",

@@ -5,6 +5,7 @@
 // handler runs, so no handler can forget it.
 
 #include "api/http.hpp"
+#include "api/ratelimit.hpp"
 
 #include <functional>
 #include <optional>
@@ -36,6 +37,19 @@ inline constexpr std::string_view any_scope = "*";
 
 using Handler = std::function<Response(const Request&, const Principal&)>;
 
+/// The rate limits `Router::dispatch` applies (docs/API.md), shared by every worker's
+/// router. A null limiter is no limit. Refused requests get 429 with Retry-After.
+struct RateLimits {
+    RateLimiter* bearer = nullptr;  ///< routes with a scope: per authenticated client id
+    /// Routes without a bearer token (the OAuth2 endpoints, whose every attempt costs an
+    /// scrypt, and the OpenAPI description): per client name the request claims, and per
+    /// peer address, so made-up names cannot be used to go round the first.
+    RateLimiter* claimed = nullptr;
+    RateLimiter* peer = nullptr;
+    std::function<std::string(const Request&)> claimed_client;  ///< api::claimed_client
+    std::function<RateLimiter::Clock::time_point()> clock;      ///< default steady_clock
+};
+
 struct Route {
     std::string method;  ///< GET, POST
     std::string path;    ///< exact path, e.g. /api/v1/devices
@@ -54,9 +68,13 @@ class Router {
     /// 401/403 with WWW-Authenticate for a missing, invalid or under-scoped token, else
     /// the handler's response (500 problem if it throws).
     Response dispatch(const Request& req, Authenticator& auth) const;
+    /// Applies `limits` (kept by the caller) from now on.
+    void set_limits(const RateLimits* limits) { limits_ = limits; }
 
   private:
+    std::optional<Response> limited(const Request& req, const Principal* who) const;
     std::vector<Route> routes_;
+    const RateLimits* limits_ = nullptr;
 };
 
 /// The realm named in WWW-Authenticate.

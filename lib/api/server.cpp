@@ -1,6 +1,9 @@
 // The Beast server (server.hpp). One session object per connection, templated on the
 // stream (TLS or plain TCP), reading one request at a time: the header under
-// header_timeout and header_limit, then the body under body_timeout and body_limit.
+// header_timeout and header_limit, then the body under body_timeout and body_limit. A
+// complete request is handed to the worker pool; the answer comes back to the Asio
+// thread, which alone touches sockets. A session has at most one request in a worker, so
+// the queue is bounded by --max-connections.
 #include "api/server.hpp"
 
 #include <openssl/ssl.h>
@@ -16,7 +19,11 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace dce::api {
 namespace {
@@ -35,12 +42,84 @@ constexpr const char* tls12_ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-struct Shared {
-    ServerOptions opts;
-    const Router& router;
-    Authenticator& auth;
-    std::atomic<std::size_t> connections{0};
+// The handler threads: each owns one Backend (router and database connection) and takes
+// jobs from one queue.
+class Pool {
+  public:
+    using Job = std::function<void(const Backend&)>;
+    explicit Pool(std::vector<Backend> backends) : backends_(std::move(backends)) {}
+    ~Pool() { stop(); }
+    void start() {
+        for (const auto& b : backends_)
+            threads_.emplace_back([this, b] { work(b); });
+    }
+    void post(Job job) {
+        {
+            std::lock_guard lock(mutex_);
+            jobs_.push_back(std::move(job));
+        }
+        ready_.notify_one();
+    }
+    /// Finishes the jobs being run, drops the queued ones and joins the threads.
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+            jobs_.clear();
+        }
+        ready_.notify_all();
+        for (auto& t : threads_)
+            t.join();
+        threads_.clear();
+    }
+
+  private:
+    void work(const Backend& backend) {
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                if (stopping_) return;
+                job = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            job(backend);
+        }
+    }
+    std::vector<Backend> backends_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<Job> jobs_;
+    bool stopping_ = false;
 };
+
+// Declared so that the io_context goes first at destruction: the sessions its pending
+// handlers still hold use opts and connections. The pool is stopped (threads joined)
+// before that, by Server::run or ~Impl.
+struct Shared {
+    Shared(ServerOptions o, std::vector<Backend> workers)
+        : opts(std::move(o)), pool(std::move(workers)) {}
+    ServerOptions opts;
+    std::atomic<std::size_t> connections{0};
+    Pool pool;
+    net::io_context io{1};
+};
+
+// Runs on a worker thread.
+Response answer(Request& req, const Backend& backend) {
+    std::string error;
+    if (!parse_target(req.target, req.path, req.query, error))
+        return problem(400, "Bad request target", error);
+    try {
+        return backend.router->dispatch(req, *backend.auth);
+    } catch (const std::exception& e) {  // dispatch catches the handlers'; this is the rest
+        spdlog::error("{} {}: {}", req.method, req.target.substr(0, req.target.find('?')),
+                      e.what());
+        return problem(500, {}, "internal error");
+    }
+}
 
 http::response<http::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
@@ -116,16 +195,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             req.headers[name] = std::string(f.value());
         }
-        std::string error;
-        Response res;
-        if (!parse_target(req.target, req.path, req.query, error))
-            res = problem(400, "Bad request target", error);
-        else
-            res = shared_.router.dispatch(req, shared_.auth);
         // The log gets the path as sent, still percent-encoded (Beast's parser admits no
         // control characters there), so a %0A in a request cannot forge a log line; capped.
         std::string logged = req.target.substr(0, std::min(req.target.find('?'), std::size_t{200}));
-        send(res, req.method, logged, msg.version(), msg.keep_alive());
+        unsigned version = msg.version();
+        bool keep_alive = msg.keep_alive();
+        shared_.pool.post([self = this->shared_from_this(), req = std::move(req),
+                           logged = std::move(logged), version,
+                           keep_alive](const Backend& backend) mutable {
+            auto res = std::make_shared<Response>(answer(req, backend));
+            // Back to the Asio thread, the only one that touches the socket.
+            net::post(self->shared_.io, [self, res, method = std::move(req.method),
+                                         logged = std::move(logged), version, keep_alive] {
+                self->send(*res, method, logged, version, keep_alive);
+            });
+        });
     }
 
     // Answers a request refused before its body was read, then reads and discards what
@@ -232,12 +316,18 @@ bool parse_listen(std::string_view text, std::string& host, std::uint16_t& port,
 
 struct Server::Impl {
     Shared shared;
-    net::io_context io{1};
+    net::io_context& io = shared.io;
     ssl::context tls{ssl::context::tls_server};
     tcp::acceptor acceptor{io};
     bool plain = false;
 
-    Impl(ServerOptions o, const Router& r, Authenticator& a) : shared{std::move(o), r, a} {}
+    Impl(ServerOptions o, std::vector<Backend> workers)
+        : shared(std::move(o), std::move(workers)) {}
+    ~Impl() {
+        beast::error_code ec;
+        acceptor.close(ec);
+        shared.pool.stop();
+    }
 
     void accept() {
         acceptor.async_accept([this](beast::error_code ec, tcp::socket s) {
@@ -269,7 +359,10 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, const Router& router, Authenticator& auth)
-    : impl_(std::make_unique<Impl>(std::move(options), router, auth)) {}
+    : Server(std::move(options), std::vector<Backend>{Backend{&router, &auth}}) {}
+
+Server::Server(ServerOptions options, std::vector<Backend> workers)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(workers))) {}
 
 Server::~Server() = default;
 
@@ -348,7 +441,9 @@ void Server::run(const std::function<bool()>& stop) {
         poll.async_wait(tick);
     };
     tick({});
+    impl_->shared.pool.start();
     impl_->io.run();
+    impl_->shared.pool.stop();
 }
 
 }  // namespace dce::api

@@ -1,6 +1,8 @@
 #pragma once
-// The API's HTTP server: Boost.Beast on one Boost.Asio thread, HTTPS (TLS 1.2 or later,
-// a modern cipher list, certificate and key from files) or, only with --insecure-http and
+// The API's HTTP server: Boost.Beast on one Boost.Asio thread for the network, handlers on
+// a bounded pool of worker threads (each with its own router and database connection, so
+// a slow query or an scrypt does not stall the network thread or other clients), HTTPS (TLS 1.2 or
+// later, a modern cipher list, certificate and key from files) or, only with --insecure-http and
 // only on a loopback address, plain HTTP. Bounded: request header and body sizes, a
 // deadline for the header and one for the body (a slow client is cut off), a maximum
 // number of connections. Every request is logged with method, path (never the query
@@ -13,8 +15,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace dce::api {
+
+/// What one worker thread answers with: its own router (whose handlers use the worker's
+/// own database connection) and its own token checker. Never shared between workers.
+struct Backend {
+    const Router* router = nullptr;
+    Authenticator* auth = nullptr;
+};
 
 struct ServerOptions {
     std::string listen = "127.0.0.1:8470";  ///< HOST:PORT, [V6]:PORT; port 0 picks one
@@ -33,7 +43,10 @@ bool parse_listen(std::string_view text, std::string& host, std::uint16_t& port,
 
 class Server {
   public:
+    /// One worker thread answering with `router` and `auth`.
     Server(ServerOptions options, const Router& router, Authenticator& auth);
+    /// One worker thread per backend; requests go to whichever worker is free.
+    Server(ServerOptions options, std::vector<Backend> workers);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

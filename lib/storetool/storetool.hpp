@@ -11,6 +11,12 @@
 #include <string>
 #include <vector>
 
+namespace dce::api {
+class Router;
+class ClientStore;
+class TokenStore;
+}  // namespace dce::api
+
 namespace dce::store {
 
 struct StoreOptions {
@@ -57,6 +63,10 @@ struct StoreOptions {
     std::string body_timeout = "30s";
     std::size_t max_connections = 128;
     std::size_t max_body = 64 * 1024;
+    unsigned workers = 0;  ///< handler threads, each with its own connection; 0: min(4, cores)
+    std::string rate_limit = "50/s:100";            ///< per client, bearer routes
+    std::string token_rate_limit = "5/s:10";        ///< per claimed client, /oauth2/*
+    std::string token_peer_rate_limit = "20/s:40";  ///< per peer address, /oauth2/*
 
     // client add/remove
     std::string client_name;
@@ -89,6 +99,9 @@ int run_sites(ToolContext& ctx, const StoreOptions& o);
 int run_migrate(ToolContext& ctx, const StoreOptions& o);
 /// dce-store serve: the HTTPS API (lib/api, docs/API.md).
 int run_serve(ToolContext& ctx, const StoreOptions& o);
+/// Every route dce-store serve answers, over one database connection (each worker has
+/// its own). The OpenAPI drift test (serve_test.cpp) builds its router here too.
+void build_router(api::Router& router, Db& db, api::ClientStore& clients, api::TokenStore& tokens);
 /// dce-store client add|list|remove: the API's OAuth2 clients.
 int run_client_add(ToolContext& ctx, const StoreOptions& o);
 int run_client_list(ToolContext& ctx, const StoreOptions& o);

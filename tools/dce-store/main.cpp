@@ -290,6 +290,30 @@ int main(int argc, char** argv) {
                      "A request's body must arrive within this after its header")
         ->type_name("DURATION")
         ->capture_default_str();
+    serve
+        ->add_option("--workers", o.workers,
+                     "Handler threads, each with its own database connection; 0: min(4, "
+                     "CPU cores)")
+        ->check(CLI::Range(0u, 64u))
+        ->capture_default_str();
+    serve
+        ->add_option("--rate-limit", o.rate_limit,
+                     "Requests per client with a bearer token, as RATE/s|m|h[:BURST], or off; "
+                     "more get 429 with Retry-After")
+        ->type_name("RATE")
+        ->capture_default_str();
+    serve
+        ->add_option("--token-rate-limit", o.token_rate_limit,
+                     "Token and revocation requests per client name they claim (each costs "
+                     "an scrypt)")
+        ->type_name("RATE")
+        ->capture_default_str();
+    serve
+        ->add_option("--token-peer-rate-limit", o.token_peer_rate_limit,
+                     "Token and revocation requests per peer address, whatever name they "
+                     "claim")
+        ->type_name("RATE")
+        ->capture_default_str();
 
     auto* client = app->add_subcommand("client", "Manage the API's OAuth2 clients");
     client->require_subcommand(1);
