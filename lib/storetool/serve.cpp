@@ -1,6 +1,7 @@
 // dce-store serve and dce-store client: glue between the store's options and lib/api.
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
+#include "api/prometheus.hpp"
 #include "api/server.hpp"
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
@@ -41,6 +42,7 @@ int run_serve(ToolContext& ctx, const StoreOptions& o) {
     api::Router router;
     api::add_oauth_routes(router, clients, tokens);
     api::add_data_routes(router, *db);
+    api::add_prometheus_routes(router, *db);
     api::ServerOptions so;
     so.listen = o.listen;
     so.cert = o.cert;
