@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "core/time.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -521,9 +522,9 @@ bool evaluate(store::Db& db, const std::optional<std::string>& site, const Selec
 
     Catalog cat;
     std::string error;
-    auto internal = [&err](std::string m) {
+    auto internal = [&err](const std::string& m) {
+        spdlog::error("prometheus query: {}", m);  // the client gets no internals
         err = {"internal", 500, "store query failed"};
-        (void)m;
         return false;
     };
     if (!load_catalog(db, site, cat, error)) return internal(error);
