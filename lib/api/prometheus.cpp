@@ -803,6 +803,18 @@ Response eval_error(const EvalError& e) {
     return prom_error(e.status, e.type, e.message);
 }
 
+// `limit` on the metadata routes (Prometheus 2.49; newer Grafana sends it): at most that
+// many results, 0 or absent for all.
+std::optional<Response> read_limit(const PromParams& p, std::size_t& limit) {
+    limit = 0;
+    auto v = p.one("limit");
+    if (!v) return std::nullopt;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc{} || end != v->data() + v->size())
+        return prom_error(400, "bad_data", "invalid parameter \"limit\": not a number");
+    return std::nullopt;
+}
+
 // match[] selectors (series, labels, label values).
 std::optional<Response> selectors(const PromParams& p, std::vector<Selector>& out) {
     for (const auto& m : p.many("match[]")) {
@@ -936,7 +948,7 @@ void add_prometheus_routes(Router& router, store::Db& db, prom::EvalOptions opti
         router.add({method, "/api/v1/series", "read:readings",
                     [&db](const Request& req, const Principal& who) {
                         PromParams p;
-                        if (auto bad = read_params(req, {"start", "end"}, {"match[]"}, p))
+                        if (auto bad = read_params(req, {"start", "end", "limit"}, {"match[]"}, p))
                             return *bad;
                         std::optional<std::string> site;
                         if (auto bad = site_of(req, p, who, site)) return *bad;
@@ -944,8 +956,11 @@ void add_prometheus_routes(Router& router, store::Db& db, prom::EvalOptions opti
                         if (auto bad = selectors(p, sels)) return *bad;
                         if (sels.empty())
                             return prom_error(400, "bad_data", "no match[] parameter provided");
+                        std::size_t limit = 0;
+                        if (auto bad = read_limit(p, limit)) return *bad;
                         std::vector<LabelSet> found;
                         if (auto bad = matching_series(db, site, sels, p, found)) return *bad;
+                        if (limit && found.size() > limit) found.resize(limit);
                         std::string body = "[";
                         for (std::size_t i = 0; i < found.size(); ++i)
                             body += (i ? "," : "") + labels_json(found[i]);
@@ -957,11 +972,13 @@ void add_prometheus_routes(Router& router, store::Db& db, prom::EvalOptions opti
     auto label_route = [&db](bool names) {
         return [&db, names](const Request& req, const Principal& who) {
             PromParams p;
-            if (auto bad = read_params(req, {"start", "end"}, {"match[]"}, p)) return *bad;
+            if (auto bad = read_params(req, {"start", "end", "limit"}, {"match[]"}, p)) return *bad;
             std::optional<std::string> site;
             if (auto bad = site_of(req, p, who, site)) return *bad;
             std::vector<Selector> sels;
             if (auto bad = selectors(p, sels)) return *bad;
+            std::size_t limit = 0;
+            if (auto bad = read_limit(p, limit)) return *bad;
             std::vector<LabelSet> found;
             if (auto bad = matching_series(db, site, sels, p, found)) return *bad;
             std::set<std::string> out;
@@ -975,7 +992,7 @@ void add_prometheus_routes(Router& router, store::Db& db, prom::EvalOptions opti
             }
             Json j = Json::array();
             for (const auto& s : out)
-                j.push_back(s);
+                if (!limit || j.size() < limit) j.push_back(s);
             return prom_ok(dump(j));
         };
     };

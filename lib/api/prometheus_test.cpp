@@ -346,6 +346,10 @@ TEST_CASE("prometheus routes: envelopes, GET and POST, site from the token", "[p
         series.body ==
         R"({"status":"success","data":[{"__name__":"dce_ups_load","device":"d1","site":"paris"}]})");
     CHECK(call(router, auth, "GET", "/api/v1/series").status == 400);
+    CHECK(call(router, auth, "GET", "/api/v1/labels?limit=2").body ==
+          R"({"status":"success","data":["__name__","device"]})");
+    CHECK(call(router, auth, "GET", "/api/v1/series?match[]=dce_ups_load&limit=0").status == 200);
+    CHECK(call(router, auth, "GET", "/api/v1/labels?limit=x").status == 400);
     CHECK(call(router, auth, "GET", "/api/v1/labels").body ==
           R"({"status":"success","data":["__name__","device","site"]})");
     CHECK(call(router, auth, "GET", "/api/v1/label/__name__/values").body ==
