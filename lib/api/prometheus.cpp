@@ -178,6 +178,36 @@ bool read_string(Lexer& lx, std::string& out, std::string& error) {
     }
 }
 
+// std::regex compiles a counted repetition into that many copies of its operand, so
+// `a{1000}{1000}` would be a million states: the product of the counts (nested or not,
+// to keep the check simple) may not pass 1000.
+bool repetition_ok(std::string_view re) {
+    std::uint64_t product = 1;
+    for (std::size_t i = 0; i < re.size(); ++i) {
+        if (re[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (re[i] != '{') continue;
+        std::size_t j = i + 1;
+        std::uint64_t n = 0, biggest = 0;
+        bool digits = false;
+        for (; j < re.size() && ((re[j] >= '0' && re[j] <= '9') || re[j] == ','); ++j) {
+            if (re[j] == ',') {
+                biggest = std::max(biggest, n), n = 0;
+                continue;
+            }
+            digits = true;
+            n = std::min<std::uint64_t>(n * 10 + static_cast<unsigned>(re[j] - '0'), 100000);
+        }
+        biggest = std::max(biggest, n);
+        if (!digits || j >= re.size() || re[j] != '}') continue;
+        product *= std::max<std::uint64_t>(biggest, 1);
+        if (product > 1000) return false;
+    }
+    return true;
+}
+
 const char* unsupported =
     "only series selectors are supported (metric{label=\"value\"}): no functions, "
     "operators, range vectors or modifiers";
@@ -252,6 +282,11 @@ bool parse_selector(std::string_view text, Selector& out, std::string& error) {
                 if (m.value.size() > max_regex_bytes)
                     return error = "regular expression longer than " +
                                    std::to_string(max_regex_bytes) + " bytes",
+                           false;
+                if (!repetition_ok(m.value))
+                    return error =
+                               "regular expression repeats too much ({n} counts multiply "
+                               "beyond 1000)",
                            false;
                 try {
                     m.re = std::make_shared<const std::regex>("(?:" + m.value + ")",
