@@ -5,14 +5,20 @@
 # and the test CA, checking the values they print; curl for series, label names, metric
 # names and buildinfo (GET and POST), a bad selector (400 in Prometheus's error
 # envelope), and site isolation between two site-bound clients. Set up like api_oauth.sh.
-. "$(dirname "$0")/../lib/common.sh"
+# On SQLite here; tests/integration/api_prometheus_postgres.sh sources it with API_DB set
+# to a PostgreSQL URL and API_TOKEN_KEY to a key file.
+if [ -z "${API_PROM_SOURCED:-}" ]; then
+    . "$(dirname "$0")/../lib/common.sh"
+fi
 . "$DCE_SOURCE_DIR/tests/lib/tls.sh"
 need dce-store curl jq promtool nginx
 
 tls_init
 tls_leaf api "/CN=localhost/O=dce-tools tests" "IP:127.0.0.1,DNS:localhost"
 
-DB=$T/store.db
+DB=${API_DB:-$T/store.db}
+keyopt=()
+[ -n "${API_TOKEN_KEY:-}" ] && keyopt=(--token-key "$API_TOKEN_KEY")
 # 2026-11-30T00:00:00Z is 1795996800. paris: ups.load 17, 18, 19 a minute apart, a
 # labelled metric, and a metric whose dots become underscores; lyon: its own ups.load.
 cat >"$T/data.jsonl" <<'JSONL'
@@ -31,7 +37,7 @@ done
 dce-store client add ops --db "$DB" --scope read:readings >"$T/ops.json" 2>>"$T/clients.err" || fail "client add ops"
 
 port=$(free_port)
-bg_start dce-store serve --db "$DB" --listen "127.0.0.1:$port" --cert "$PKI/api.crt" --key "$PKI/api.key" \
+bg_start dce-store serve --db "$DB" "${keyopt[@]}" --listen "127.0.0.1:$port" --cert "$PKI/api.crt" --key "$PKI/api.key" \
     2>"$T/serve.log"
 wait_tcp "$port" 20 || fail "dce-store serve did not listen on $port: $(cat "$T/serve.log")"
 URL=https://127.0.0.1:$port
@@ -157,4 +163,4 @@ check_eq "unknown parameter: 400" 400 "$(req up "$PARIS" -G -d query=dce_ups_loa
 check_eq "no token: 401" 401 "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$URL/api/v1/query?query=dce_ups_load")"
 
 grep -q "$PARIS" "$T/serve.log" && fail "a token appears in the server log"
-finish
+if [ -z "${API_PROM_SOURCED:-}" ]; then finish; fi
