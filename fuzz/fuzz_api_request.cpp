@@ -4,11 +4,12 @@
 // selectors), then dispatch through the real data routes on an in-memory store holding
 // records of two sites, with a token that is accepted (bound to one of them), so
 // parameter handling, cursors and site scoping see arbitrary input. Input: the target, a
-// newline, the body.
+// newline, the body. The Prometheus routes are dispatched too, GET or POST (form body).
 #include "api/changes.hpp"
 #include "api/endpoints.hpp"
 #include "api/oauth.hpp"
 #include "api/params.hpp"
+#include "api/prometheus.hpp"
 #include "crypto/secrets.hpp"
 #include "store/store.hpp"
 
@@ -68,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         dce::api::Router r;
         dce::api::add_data_routes(r, *db);
         dce::api::add_changes_route(r, *db);
+        dce::api::add_prometheus_routes(r, *db);
         return r;
     }();
     static AcceptAll auth;
@@ -93,7 +95,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)dce::api::parse_label(body, error);
 
     dce::api::Request req;
-    req.method = "GET";
+    // POST with the body as a form for odd sizes (the Prometheus routes take both).
+    req.method = size % 2 ? "POST" : "GET";
+    if (req.method == "POST") req.body = std::string(body);
     req.target = std::string(target);
     if (!dce::api::parse_target(target, req.path, req.query, error)) return 0;
     if (req.path.empty() || req.path.front() != '/') __builtin_trap();

@@ -4,6 +4,7 @@
 #include "api/oauth.hpp"
 #include "api/openapi.hpp"
 #include "api/ratelimit.hpp"
+#include "api/prometheus.hpp"
 #include "api/server.hpp"
 #include "core/exit_codes.hpp"
 #include "core/jsonl.hpp"
@@ -21,6 +22,7 @@ void build_router(api::Router& router, Db& db, api::ClientStore& clients, api::T
     api::add_openapi_route(router);
     api::add_data_routes(router, db);
     api::add_changes_route(router, db);
+    api::add_prometheus_routes(router, db);
 }
 
 namespace {
