@@ -40,6 +40,7 @@ add_client readings_only read:readings
 
 port=$(free_port)
 bg_start dce-store serve --db "$DB" "${keyopt[@]}" --listen "127.0.0.1:$port" --cert "$PKI/api.crt" --key "$PKI/api.key" \
+    --rate-limit off --token-rate-limit off --token-peer-rate-limit off \
     2>"$T/serve.log"
 wait_tcp "$port" 20 || fail "dce-store serve did not listen on $port: $(cat "$T/serve.log")"
 
