@@ -8,6 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ make pkg-config clang libclang-rt-14-dev
   libcli11-dev libboost-dev libboost-system-dev libssl-dev openssl libsnmp-dev
   libmodbus-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libpq-dev libsimdjson-dev
+  libre2-dev
   # real components the tests start on loopback
   snmp snmpd snmptrapd snmpsim sqlite3 postgresql nginx
   python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema python3-requests

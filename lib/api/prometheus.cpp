@@ -1,10 +1,13 @@
 // The Prometheus-compatible subset (prometheus.hpp, docs/API.md).
 #include "api/prometheus.hpp"
 
+#include "api/params.hpp"
+
 #include "api/endpoints.hpp"
 #include "core/metrics.hpp"
 #include "core/time.hpp"
 
+#include <re2/re2.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <charconv>
@@ -178,36 +181,6 @@ bool read_string(Lexer& lx, std::string& out, std::string& error) {
     }
 }
 
-// std::regex compiles a counted repetition into that many copies of its operand, so
-// `a{1000}{1000}` would be a million states: the product of the counts (nested or not,
-// to keep the check simple) may not pass 1000.
-bool repetition_ok(std::string_view re) {
-    std::uint64_t product = 1;
-    for (std::size_t i = 0; i < re.size(); ++i) {
-        if (re[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (re[i] != '{') continue;
-        std::size_t j = i + 1;
-        std::uint64_t n = 0, biggest = 0;
-        bool digits = false;
-        for (; j < re.size() && ((re[j] >= '0' && re[j] <= '9') || re[j] == ','); ++j) {
-            if (re[j] == ',') {
-                biggest = std::max(biggest, n), n = 0;
-                continue;
-            }
-            digits = true;
-            n = std::min<std::uint64_t>(n * 10 + static_cast<unsigned>(re[j] - '0'), 100000);
-        }
-        biggest = std::max(biggest, n);
-        if (!digits || j >= re.size() || re[j] != '}') continue;
-        product *= std::max<std::uint64_t>(biggest, 1);
-        if (product > 1000) return false;
-    }
-    return true;
-}
-
 const char* unsupported =
     "only series selectors are supported (metric{label=\"value\"}): no functions, "
     "operators, range vectors or modifiers";
@@ -222,8 +195,7 @@ bool Matcher::matches(std::string_view v) const {
             return v != value;
         case MatchOp::re:
         case MatchOp::nre: {
-            bool m =
-                v.size() <= max_regex_subject && re && std::regex_match(v.begin(), v.end(), *re);
+            bool m = re && re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
             return op == MatchOp::re ? m : !m;
         }
     }
@@ -283,18 +255,17 @@ bool parse_selector(std::string_view text, Selector& out, std::string& error) {
                     return error = "regular expression longer than " +
                                    std::to_string(max_regex_bytes) + " bytes",
                            false;
-                if (!repetition_ok(m.value))
-                    return error =
-                               "regular expression repeats too much ({n} counts multiply "
-                               "beyond 1000)",
+                // RE2 (as Prometheus's Go regexp): linear time in the subject, no
+                // backtracking, so no selector can keep a worker busy; max_mem bounds the
+                // compiled program, and RE2 itself refuses repetition counts over 1000.
+                re2::RE2::Options opts;
+                opts.set_log_errors(false);
+                opts.set_max_mem(max_regex_program_bytes);
+                auto re = std::make_shared<const re2::RE2>(m.value, opts);
+                if (!re->ok())
+                    return error = "invalid regular expression for " + name + ": " + re->error(),
                            false;
-                try {
-                    m.re = std::make_shared<const std::regex>("(?:" + m.value + ")",
-                                                              std::regex::ECMAScript);
-                } catch (const std::regex_error& e) {
-                    return error = "invalid regular expression for " + name + ": " + e.what(),
-                           false;
-                }
+                m.re = std::move(re);
             }
             out.matchers.push_back(std::move(m));
             if (out.matchers.size() > max_matchers)
@@ -642,62 +613,14 @@ bool evaluate(store::Db& db, const std::optional<std::string>& site, const Selec
 }
 
 // ---- times, durations, numbers ------------------------------------------------------------
-namespace {
-// Beyond this (about year 318857) ms arithmetic could overflow; nobody means it.
-constexpr double max_seconds = 1e13;
-
-std::optional<double> plain_number(std::string_view t) {
-    if (t.empty()) return std::nullopt;
-    double d = 0;
-    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    if (ec != std::errc{} || p != t.data() + t.size() || !std::isfinite(d)) return std::nullopt;
-    return d;
-}
-}  // namespace
-
 std::optional<std::int64_t> parse_time(std::string_view text) {
-    // TODO(lead): use api/params.hpp
-    if (auto d = plain_number(text)) {
-        if (std::fabs(*d) > max_seconds) return std::nullopt;
-        return static_cast<std::int64_t>(std::llround(*d * 1000));
-    }
-    auto t = parse_timestamp(text);
-    if (!t) return std::nullopt;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+    std::string why;
+    return parse_time_ms(text, why);
 }
 
 std::optional<std::int64_t> parse_step(std::string_view text) {
-    // TODO(lead): use api/params.hpp
-    if (auto d = plain_number(text)) {
-        if (*d < 0 || *d > max_seconds) return std::nullopt;
-        return static_cast<std::int64_t>(std::llround(*d * 1000));
-    }
-    // Prometheus durations: one or more NUMBER UNIT, largest unit first (1h30m).
-    static const std::pair<std::string_view, std::int64_t> units[] = {
-        {"ms", 1},       {"s", 1000},      {"m", 60000},      {"h", 3600000},
-        {"d", 86400000}, {"w", 604800000}, {"y", 31536000000}};
-    std::int64_t total = 0;
-    std::size_t i = 0;
-    if (text.empty()) return std::nullopt;
-    while (i < text.size()) {
-        std::size_t b = i;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
-            ++i;
-        if (i == b || i - b > 12) return std::nullopt;
-        std::int64_t n = 0;
-        std::from_chars(text.data() + b, text.data() + i, n);
-        std::size_t u = i;
-        while (i < text.size() && text[i] >= 'a' && text[i] <= 'z')
-            ++i;
-        std::string_view unit = text.substr(u, i - u);
-        std::int64_t mult = 0;
-        for (const auto& [name, ms] : units)
-            if (unit == name) mult = ms;
-        if (mult == 0) return std::nullopt;
-        total += n * mult;
-        if (total > static_cast<std::int64_t>(max_seconds) * 1000) return std::nullopt;
-    }
-    return total;
+    std::string why;
+    return parse_duration_ms(text, why);
 }
 
 std::string format_value(double v) {

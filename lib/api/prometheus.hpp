@@ -19,11 +19,14 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace dce::api::prom {
 
@@ -37,7 +40,7 @@ struct Matcher {
     MatchOp op = MatchOp::eq;
     std::string value;
     /// Compiled, fully anchored (as Prometheus anchors its regular expressions).
-    std::shared_ptr<const std::regex> re;
+    std::shared_ptr<const re2::RE2> re;
     /// True when `value` (the label's value; "" when the series lacks the label) matches.
     bool matches(std::string_view v) const;
 };
@@ -51,9 +54,8 @@ struct Selector {
 inline constexpr std::size_t max_query_bytes = 16384;
 inline constexpr std::size_t max_matchers = 64;
 inline constexpr std::size_t max_regex_bytes = 1024;
-/// A label value longer than this never matches a regular expression (std::regex
-/// recurses per character).
-inline constexpr std::size_t max_regex_subject = 4096;
+/// Memory RE2 may use for one compiled regular expression.
+inline constexpr std::int64_t max_regex_program_bytes = 1 << 20;
 
 /// Parses a series selector. False with a message for anything else (functions,
 /// operators, range vectors, modifiers), bad escapes, bad regular expressions, or a

@@ -144,7 +144,7 @@ TEST_CASE("prometheus selectors: what is refused, and why", "[prometheus]") {
     CHECK_THAT(refusal(std::string(max_query_bytes + 1, 'a')), Catch::Contains("longer"));
     CHECK_THAT(refusal("{a=~\"" + std::string(max_regex_bytes + 1, 'a') + "\"}"),
                Catch::Contains("longer"));
-    CHECK_THAT(refusal(R"({a=~"x{1000}{1000}"})"), Catch::Contains("repeats too much"));
+    CHECK_THAT(refusal(R"({a=~"x{1000}{1000}"})"), Catch::Contains("invalid regular expression"));
     CHECK(sel(R"({a=~"[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"})").matchers[0].matches("10.1.22"));
     std::string many = "dce_a{";
     for (std::size_t i = 0; i <= max_matchers; ++i)
