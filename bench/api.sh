@@ -48,7 +48,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
 "$BIN/dce-store" client add bench --db "$T/store.db" --scope read:readings >"$T/client.json" 2>/dev/null
 port=$(free_port)
 "$BIN/dce-store" serve --db "$T/store.db" --listen "127.0.0.1:$port" --cert "$T/api.crt" --key "$T/api.key" \
-    --token-lifetime 1h --max-connections 128 --log-level warn 2>"$T/serve.log" &
+    --token-lifetime 1h --max-connections 128 --rate-limit off --log-level warn 2>"$T/serve.log" &
 pids+=($!)
 URL=https://127.0.0.1:$port
 for _ in $(seq 100); do curl -s --cacert "$T/api.crt" -o /dev/null "$URL/" && break; sleep 0.1; done
