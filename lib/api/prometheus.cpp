@@ -436,12 +436,46 @@ struct Catalog {
     }
 };
 
-bool load_catalog(store::Db& db, const std::optional<std::string>& site, Catalog& cat,
-                  std::string& error) {
+// Narrows a catalog query by the selector's `__name__` and `device` matchers, so a query
+// for one metric does not list every series of the site. Twins (one Prometheus name from
+// two stored metrics) pass the same `__name__` matchers, so every metric that could
+// collide with a match is still loaded. False in `any` when nothing can match.
+bool narrow(store::Db& db, const std::optional<std::string>& site, const Selector* sel,
+            store::Query& q, bool& any, std::string& error) {
+    any = true;
+    if (!sel) return true;
+    bool by_name = false;
+    for (const auto& m : sel->matchers) {
+        if (m.name == "device" && m.op == MatchOp::eq) q.devices = {m.value};
+        by_name = by_name || m.name == "__name__";
+    }
+    if (!by_name) return true;
+    std::vector<std::string> stored;
+    if (!store::list_metrics(db, site, stored, error)) return false;
+    for (const auto& metric : stored) {
+        if (metric.find('*') != std::string::npos) {  // would be a wildcard to the store
+            q.metrics.clear();
+            return true;
+        }
+        std::string name = metric_name(metric);
+        bool ok = true;
+        for (const auto& m : sel->matchers)
+            ok = ok && (m.name != "__name__" || m.matches(name));
+        if (ok) q.metrics.push_back(metric);
+    }
+    any = !q.metrics.empty();
+    return true;
+}
+
+bool load_catalog(store::Db& db, const std::optional<std::string>& site, const Selector* sel,
+                  Catalog& cat, std::string& error) {
     store::Query q;
     q.kind = store::Kind::reading;
     q.site = site;
     q.last = true;
+    bool any = true;
+    if (!narrow(db, site, sel, q, any, error)) return false;
+    if (!any) return true;
     std::vector<Json> recs;
     std::unordered_map<std::string, std::set<std::string>> metrics_of;
     if (!store::run_query(
@@ -476,7 +510,7 @@ bool find_series(store::Db& db, const std::optional<std::string>& site, const Se
                  std::vector<LabelSet>& out, std::string& error) {
     out.clear();
     Catalog cat;
-    if (!load_catalog(db, site, cat, error)) return false;
+    if (!load_catalog(db, site, sel, cat, error)) return false;
     std::set<LabelSet> found;
     if (!since && !until) {
         for (const auto& e : cat.entries)
@@ -489,6 +523,9 @@ bool find_series(store::Db& db, const std::optional<std::string>& site, const Se
         q.last = true;
         q.since = since;
         q.until = until;
+        bool any = true;
+        if (!narrow(db, site, sel, q, any, error)) return false;
+        if (!any) return true;
         if (!store::run_query(
                 db, q,
                 [&](const Json& rec) {
@@ -533,7 +570,7 @@ bool evaluate(store::Db& db, const std::optional<std::string>& site, const Selec
         err = {"internal", 500, "store query failed"};
         return false;
     };
-    if (!load_catalog(db, site, cat, error)) return internal(error);
+    if (!load_catalog(db, site, &sel, cat, error)) return internal(error);
     std::set<std::string> devices, metrics;
     for (const auto& e : cat.entries)
         if (sel.matches(e.labels)) devices.insert(e.device), metrics.insert(e.metric);

@@ -314,6 +314,20 @@ bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error) {
         error);
 }
 
+bool list_metrics(Db& db, const std::optional<std::string>& site, std::vector<std::string>& metrics,
+                  std::string& error) {
+    metrics.clear();
+    Where w;
+    if (site) w.clauses.push_back("site = " + w.add(*site));
+    return run_stmt(
+        db, "SELECT DISTINCT metric FROM series" + w.sql() + " ORDER BY metric", w,
+        [&](Stmt& st) {
+            metrics.push_back(st.col_text(0));
+            return true;
+        },
+        error);
+}
+
 std::vector<bool> query_key_shape(const Query& q) {
     if (q.kind == Kind::device) return {false, false};  // site, id
     if (q.kind != Kind::reading) return {true, true};   // ts, id

@@ -187,6 +187,10 @@ bool read_changes(Db& db, std::int64_t after, const std::optional<std::string>& 
 /// Every site present (records without a site count as ""), sorted.
 bool list_sites(Db& db, std::vector<std::string>& sites, std::string& error);
 
+/// Every distinct reading metric stored (of one site, or of all), sorted.
+bool list_metrics(Db& db, const std::optional<std::string>& site, std::vector<std::string>& metrics,
+                  std::string& error);
+
 /// Streams records in the contract's shape (with `site` when set) to `emit`; stops
 /// early when emit returns false.
 bool run_query(Db& db, const Query& q, const std::function<bool(const Json&)>& emit,
