@@ -185,10 +185,11 @@ checked to hold the same records before timing.
 $rows_a
 $rows_b
 
-The server runs its handlers on one thread with one database connection (docs/API.md:
-a handler pool is still to do), so under $CONC connections each request waits for the
-ones ahead of it, and the answers (about $latest_mb MB each for (a)) are written
-interleaved; the \`dce-store query\` processes run on both cores at once. The count
+The server runs its handlers on \`--workers\` threads (default: the cores, at most 4;
+here $(nproc)), each with its own database connection, so under $CONC connections a
+request waits for the ones ahead of it on those workers; the answers (about $latest_mb MB
+each for (a)) are written interleaved. The \`dce-store query\` processes run on both
+cores at once. The count
 column is the sample size: with fewer than a few hundred requests, p99 is close to the
 maximum seen. wrk, the server and the peer share the machine's $(nproc) cores.
 MD
