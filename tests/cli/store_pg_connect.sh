@@ -17,10 +17,6 @@ while True:
     c, _ = s.accept(); held.append(c); n += 1
     open(sys.argv[2] + "." + str(n), "w").close()   # one marker per connection accepted
 ' "$PORT" "$T/accepted"
-wait_tcp "$PORT" || fail "the silent listener did not start"
-rm -f "$T"/accepted.*   # wait_tcp's own probe
-URL="postgresql://dce@127.0.0.1:$PORT/dce?sslmode=disable"
-
 # wait_accept: until the listener has taken a connection from dce-store.
 wait_accept() {
     local i
@@ -30,6 +26,15 @@ wait_accept() {
     done
     return 1
 }
+
+wait_tcp "$PORT" || fail "the silent listener did not start"
+# wait_tcp's own probe: the kernel completes its handshake before the listener accepts
+# it, so wait for its marker before removing it (on a loaded machine a late marker once
+# looked like dce-store's connection, and the signal came before dce-store had started).
+wait_accept || fail "the silent listener did not accept wait_tcp's probe"
+rm -f "$T"/accepted.*
+URL="postgresql://dce@127.0.0.1:$PORT/dce?sslmode=disable"
+
 
 for sig in TERM INT; do
     rm -f "$T"/accepted.*
