@@ -28,7 +28,9 @@ promcheck() {
     out=$(promtool check metrics <"$2" 2>&1)
     check_eq "$1: promtool check metrics passes" "0:" "$?:$out"
 }
-poll() { dce-poll --credentials "$LAB_CREDENTIALS" --timeout 3s "$@" <"$T/devices.jsonl"; }
+# A generous timeout: snmpsimd answers slowly on a loaded machine, and a round that loses
+# the SNMP device would be missing from one exposition.
+poll() { dce-poll --credentials "$LAB_CREDENTIALS" --timeout 10s "$@" <"$T/devices.jsonl"; }
 
 # One-shot, OpenMetrics: one valid exposition with both devices' series.
 check_status "openmetrics: exit status" 0 poll --format openmetrics >"$T/once.prom" 2>"$T/once.err"
