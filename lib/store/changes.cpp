@@ -21,6 +21,7 @@
 #include "store/kinds.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace dce::store {
 namespace {
@@ -118,9 +119,21 @@ bool read_changes(Db& db, std::int64_t after, const std::optional<std::string>& 
     };
     std::int64_t below = 0;
     if (!horizon(db, below, error)) return done(false);
+    // Read in windows of offsets, widening until a page is full or the horizon is
+    // reached: each statement then touches only the rows of its window, so a reader
+    // catching up from 0 over a large store costs a page's worth per page, also where the
+    // index is BRIN (PostgreSQL readings), which cannot stop after LIMIT rows in order.
     std::vector<Change> all;
-    for (Kind k : kinds)
-        if (!collect(db, k, after, below, site, limit, all, error)) return done(false);
+    std::int64_t lo = after;
+    std::int64_t window = std::max<std::int64_t>(limit, 64) * 4;
+    while (true) {
+        std::int64_t hi = below - lo > window ? lo + window : below;
+        for (Kind k : kinds)
+            if (!collect(db, k, lo, hi, site, limit, all, error)) return done(false);
+        if (static_cast<std::int64_t>(all.size()) >= limit || hi >= below) break;
+        lo = hi - 1;  // the next window starts at hi (bounds are exclusive)
+        window = window > (std::numeric_limits<std::int64_t>::max() / 8) ? window : window * 4;
+    }
     done(true);
     std::sort(all.begin(), all.end(),
               [](const Change& a, const Change& b) { return a.seq < b.seq; });
